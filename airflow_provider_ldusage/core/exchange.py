@@ -1,0 +1,105 @@
+"""One call's conversation with LaunchDarkly, without I/O (the "sans-I/O" pattern).
+
+:func:`exchange` is a generator that yields what to do next — :class:`Wait` or :data:`SEND` — and is sent
+back a :class:`Reply` after each send. The sync hook (requests) and the async hook (httpx) are thin
+drivers around it, so budget waits, retry decisions, error mapping and shape checks exist once.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_provider_ldusage.core.ratelimit import RateLimitBudget, lower_headers
+from airflow_provider_ldusage.core.request import UsageRequest
+from airflow_provider_ldusage.core.response import api_error, check_shape, decode_json
+from airflow_provider_ldusage.core.retry import Outcome, RetryPolicy, decide
+from airflow_provider_ldusage.exceptions import (
+    LaunchDarklyUsageError,
+    LaunchDarklyUsageResponseError,
+    LaunchDarklyUsageTransportError,
+)
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Sleep ``seconds`` before going on; ``retry`` is the retry number it precedes (0: a budget wait)."""
+
+    seconds: float
+    reason: str
+    retry: int
+
+
+@dataclass(frozen=True)
+class Send:
+    """Send the request now and send back its :class:`Reply`."""
+
+
+SEND = Send()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the transport got: status, headers and body, or ``fault`` when no HTTP answer came."""
+
+    status: int | None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    fault: str | None = None
+
+
+Step = Wait | Send
+
+
+def exchange(
+    request: UsageRequest,
+    policy: RetryPolicy,
+    budget: RateLimitBudget,
+    clock: Callable[[], float],
+    rng: random.Random,
+    secret: str,
+) -> Generator[Step, Reply | None, dict[str, Any]]:
+    """Drive one call to completion; returns the checked body or raises a ``LaunchDarklyUsageError``."""
+    attempt = 0
+    waited = 0.0
+    last_error: LaunchDarklyUsageError | None = None
+    while True:
+        pending = budget.wait_before(request.route, clock())
+        if pending is not None:
+            yield Wait(pending[0], pending[1], 0)
+        reply = yield SEND
+        assert reply is not None, "the driver must send a Reply after SEND"
+        if reply.fault is not None or reply.status is None:
+            outcome = Outcome(None, {}, fault=(reply.fault or "no response").replace(secret, "***"))
+        else:
+            headers = lower_headers(reply.headers)
+            budget.observe(request.route, headers, clock())
+            if 200 <= reply.status < 300:
+                try:
+                    return check_shape(request, decode_json(request, reply.body))
+                except LaunchDarklyUsageResponseError as exc:
+                    if not _looks_truncated(reply.body):
+                        raise
+                    # A body cut short is a transport fault: the same GET may well succeed again.
+                    outcome = Outcome(reply.status, headers, fault="truncated body")
+                    last_error = exc
+            else:
+                outcome = Outcome(reply.status, headers)
+                last_error = api_error(
+                    request, reply.status, headers, reply.body, retries=attempt, secret=secret
+                )
+        decision = decide(policy, outcome, attempt, waited, clock(), rng)
+        if not decision.retry:
+            if last_error is None or outcome.status is None:
+                raise LaunchDarklyUsageTransportError(request.method, request.path, decision.reason)
+            raise last_error
+        attempt += 1
+        yield Wait(decision.wait, decision.reason, attempt)
+        waited += decision.wait
+
+
+def _looks_truncated(body: bytes) -> bool:
+    text = body.strip()
+    return not text or not text.endswith((b"}", b"]"))

@@ -1,0 +1,99 @@
+"""Reading LaunchDarkly's rate-limit headers, and the budget they imply for the next request.
+
+LaunchDarkly counts requests per 10-second window, per account (``X-Ratelimit-Global-Remaining``) and per
+route (``X-Ratelimit-Route-Remaining``); ``X-Ratelimit-Reset`` is the window's end in epoch milliseconds and
+``Retry-After`` is in seconds. Header names are matched case-insensitively.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+
+GLOBAL_REMAINING = "x-ratelimit-global-remaining"
+ROUTE_REMAINING = "x-ratelimit-route-remaining"
+RESET = "x-ratelimit-reset"
+RETRY_AFTER = "retry-after"
+
+
+def lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Header names folded to lower case, so every reader here can use plain dict lookups."""
+    return {k.lower(): v for k, v in headers.items()}
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float) -> float | None:
+    """``Retry-After`` as seconds from ``now``: delta-seconds or an HTTP date; ``None`` if absent/bad."""
+    raw = headers.get(RETRY_AFTER)
+    if raw is None:
+        return None
+    raw = raw.strip()
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(raw).timestamp() - now)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def reset_seconds(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds from ``now`` until ``X-Ratelimit-Reset`` (epoch ms); negative when it lies in the past."""
+    raw = headers.get(RESET)
+    if raw is None:
+        return None
+    try:
+        return float(raw) / 1000.0 - now
+    except ValueError:
+        return None
+
+
+def _is_zero(headers: Mapping[str, str], name: str) -> bool:
+    raw = headers.get(name)
+    if raw is None:
+        return False
+    try:
+        return float(raw) <= 0
+    except ValueError:
+        return False
+
+
+@dataclass
+class RateLimitBudget:
+    """What the last responses said about the budget left, so the next request can wait instead of
+    spending itself on a 429. Plain state, no clock of its own: callers pass ``now`` (epoch seconds).
+
+    :param max_wait: the longest a reset may make us wait; a later reset is taken as clock skew or a bad
+        header and clamped to this.
+    """
+
+    max_wait: float = 60.0
+    _global_until: float = 0.0
+    _route_until: dict[str, float] = field(default_factory=dict)
+
+    def observe(self, route: str, headers: Mapping[str, str], now: float) -> None:
+        """Record a response's headers (lower-cased names) for ``route``."""
+        until = self._reset_at(headers, now)
+        if until is None:
+            return
+        if _is_zero(headers, GLOBAL_REMAINING):
+            self._global_until = max(self._global_until, until)
+        if _is_zero(headers, ROUTE_REMAINING):
+            self._route_until[route] = max(self._route_until.get(route, 0.0), until)
+
+    def wait_before(self, route: str, now: float) -> tuple[float, str] | None:
+        """Seconds to wait before sending on ``route``, with the reason, or ``None`` to send now."""
+        route_until = self._route_until.get(route, 0.0)
+        until = max(self._global_until, route_until)
+        if until <= now:
+            return None
+        scope = "route" if route_until >= self._global_until else "account"
+        return until - now, f"the {scope} rate-limit budget is spent until the window resets"
+
+    def _reset_at(self, headers: Mapping[str, str], now: float) -> float | None:
+        seconds = reset_seconds(headers, now)
+        if seconds is None:
+            return None
+        # A reset in the past means our clock runs ahead of LaunchDarkly's; the window is over.
+        return now + min(max(seconds, 0.0), self.max_wait)

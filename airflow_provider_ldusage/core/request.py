@@ -1,0 +1,232 @@
+"""Building a request: validate the arguments of one operation and turn them into path and query pairs.
+
+Everything here runs before a socket is opened, so a bad argument never costs a request.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from airflow_provider_ldusage.catalogue import BETA_HEADER, Endpoint, QueryParam, TimeUnit
+from airflow_provider_ldusage.core.timeconv import iso, to_utc, to_wire
+from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
+
+# Arguments every windowed operation takes besides the catalogue's parameters.
+CONTROL_ARGUMENTS = ("time_unit",)
+
+
+@dataclass(frozen=True)
+class UsageRequest:
+    """A validated request, ready for any transport.
+
+    :param endpoint: the catalogue entry.
+    :param path: the path with path parameters filled in and percent-encoded.
+    :param params: query pairs in send order; repeatable filters appear once per value.
+    :param start: the window start as aware UTC datetime, if given.
+    :param end: the window end as aware UTC datetime, if given.
+    :param time_unit: the unit ``from``/``to`` were encoded in.
+    """
+
+    endpoint: Endpoint
+    path: str
+    params: tuple[tuple[str, str], ...]
+    start: datetime | None = None
+    end: datetime | None = None
+    time_unit: TimeUnit | None = None
+
+    @property
+    def method(self) -> str:
+        return "GET"
+
+    @property
+    def route(self) -> str:
+        """The rate-limit route key: LaunchDarkly limits per method + path pattern."""
+        return self.endpoint.operation_id
+
+    def describe(self) -> str:
+        """One line for logs: method, path and window, never headers."""
+        window = ""
+        if self.start or self.end:
+            window = f" [{iso(self.start) if self.start else '…'} .. {iso(self.end) if self.end else 'now'})"
+        return f"{self.method} {self.path}{window}"
+
+
+def request_headers(token: str, user_agent: str) -> dict[str, str]:
+    """The headers of every call: the raw token (no ``Bearer``), exactly one beta header, JSON."""
+    return {
+        "Authorization": token,
+        BETA_HEADER[0]: BETA_HEADER[1],
+        "Accept": "application/json",
+        "User-Agent": user_agent,
+    }
+
+
+def build_request(
+    endpoint: Endpoint,
+    arguments: Mapping[str, object],
+    *,
+    now: datetime | None = None,
+) -> UsageRequest:
+    """Validate ``arguments`` (Python names, ``None`` meaning absent) and build the request.
+
+    :param endpoint: the operation's catalogue entry.
+    :param arguments: the caller's keyword arguments.
+    :param now: the current instant, used to check the span when only ``start`` is given.
+    :raises LaunchDarklyUsageValidationError: naming the parameter, the value and what is allowed.
+    """
+    _reject_unknown(endpoint, arguments)
+    path = _fill_path(endpoint, arguments)
+    pairs: list[tuple[str, str]] = []
+    start = end = None
+    unit: TimeUnit | None = None
+    if endpoint.has_window:
+        unit = _time_unit(endpoint, arguments.get("time_unit"))
+        start, end = _window(endpoint, arguments.get("start"), arguments.get("end"), now)
+        if start is not None:
+            pairs.append(("from", to_wire(start, unit)))
+        if end is not None:
+            pairs.append(("to", to_wire(end, unit)))
+        if start is not None and end is not None and pairs[0][1] == pairs[1][1]:
+            raise LaunchDarklyUsageValidationError(
+                "end", end, f"an instant at least one {unit} after start once encoded in {unit}"
+            )
+    values = {p.name: _values(p, arguments.get(p.name)) for p in endpoint.query_params}
+    _check_dependencies(endpoint, values)
+    _check_granularity(endpoint, values)
+    for param in endpoint.query_params:
+        pairs.extend((param.wire, v) for v in values[param.name])
+    return UsageRequest(endpoint, path, tuple(pairs), start, end, unit)
+
+
+def _reject_unknown(endpoint: Endpoint, arguments: Mapping[str, object]) -> None:
+    known = set(endpoint.argument_names)
+    if endpoint.has_window:
+        known.update(CONTROL_ARGUMENTS)
+    for name, value in arguments.items():
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise LaunchDarklyUsageValidationError(
+                name,
+                value,
+                f"not an argument of {endpoint.method_name}{hint}; it takes {', '.join(sorted(known))}",
+            )
+
+
+def _fill_path(endpoint: Endpoint, arguments: Mapping[str, object]) -> str:
+    path = endpoint.path
+    for param in endpoint.path_params:
+        value = arguments.get(param.name)
+        if not isinstance(value, str) or not value.strip():
+            raise LaunchDarklyUsageValidationError(
+                param.name, value, f"a non-empty string (path parameter of {endpoint.method_name})"
+            )
+        if param.allowed is not None and value not in param.allowed:
+            raise LaunchDarklyUsageValidationError(param.name, value, _one_of(param.allowed, value))
+        path = path.replace("{" + param.wire + "}", quote(value, safe=""))
+    return path
+
+
+def _time_unit(endpoint: Endpoint, override: object) -> TimeUnit:
+    if override is None:
+        assert endpoint.time_unit is not None  # has_window guarantees it
+        return endpoint.time_unit
+    if override not in ("ms", "s"):
+        raise LaunchDarklyUsageValidationError("time_unit", override, "'ms' or 's' (or None for the default)")
+    return "ms" if override == "ms" else "s"
+
+
+def _window(
+    endpoint: Endpoint, raw_start: object, raw_end: object, now: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    start = None if raw_start is None else to_utc(raw_start, "start")
+    end = None if raw_end is None else to_utc(raw_end, "end")
+    if start is not None and end is not None and start >= end:
+        raise LaunchDarklyUsageValidationError(
+            "end", raw_end, f"an instant after start ({iso(start)}); got {iso(end)}"
+        )
+    limit = endpoint.max_span_days
+    effective_end = end if end is not None else now
+    if (
+        limit is not None
+        and start is not None
+        and effective_end is not None
+        and effective_end - start > timedelta(days=limit)
+    ):
+        raise LaunchDarklyUsageValidationError(
+            "start",
+            raw_start,
+            f"a window of at most {limit} days for {endpoint.method_name}; "
+            f"{iso(start)} .. {iso(effective_end)} spans {(effective_end - start).days} days "
+            "(the operators split longer windows for you)",
+        )
+    return start, end
+
+
+def _values(param: QueryParam, raw: object) -> list[str]:
+    if raw is None:
+        return []
+    items: Sequence[object]
+    if isinstance(raw, (str, bool)):
+        items = [raw]
+    elif isinstance(raw, (list, tuple)):
+        items = raw
+        if not items:
+            raise LaunchDarklyUsageValidationError(
+                param.name, raw, "at least one value, or None to leave the filter out"
+            )
+    else:
+        raise LaunchDarklyUsageValidationError(param.name, raw, "a string or a list of strings")
+    if len(items) > 1 and not param.repeatable:
+        raise LaunchDarklyUsageValidationError(
+            param.name, raw, "a single value (LaunchDarkly does not repeat it)"
+        )
+    out: list[str] = []
+    for item in items:
+        text = ("true" if item else "false") if isinstance(item, bool) else item
+        if not isinstance(text, str) or not text.strip():
+            raise LaunchDarklyUsageValidationError(param.name, item, "a non-empty string")
+        if param.allowed is not None and text not in param.allowed:
+            raise LaunchDarklyUsageValidationError(param.name, item, _one_of(param.allowed, text))
+        out.append(text)
+    return out
+
+
+def _check_dependencies(endpoint: Endpoint, values: Mapping[str, list[str]]) -> None:
+    for param in endpoint.query_params:
+        if param.needs_single and values[param.name] and len(values[param.needs_single]) != 1:
+            raise LaunchDarklyUsageValidationError(
+                param.needs_single,
+                values[param.needs_single] or None,
+                f"exactly one value when {param.name} is given (LaunchDarkly's rule)",
+            )
+
+
+def _check_granularity(endpoint: Endpoint, values: Mapping[str, list[str]]) -> None:
+    family = endpoint.family
+    if "granularity" not in values or not values["granularity"]:
+        return
+    given = values.get("aggregation_type")
+    aggregation = given[0] if given else family.default_aggregation
+    assert aggregation is not None  # families with granularity have a default aggregation
+    allowed = family.granularity_by_aggregation[aggregation]
+    granularity = values["granularity"][0]
+    if granularity not in allowed:
+        raise LaunchDarklyUsageValidationError(
+            "granularity",
+            granularity,
+            f"with aggregation_type={aggregation!r} {endpoint.method_name} allows only "
+            f"{', '.join(repr(a) for a in allowed)}",
+        )
+
+
+def _one_of(allowed: Sequence[str], got: str) -> str:
+    text = "one of " + ", ".join(repr(a) for a in allowed)
+    folded = [a for a in allowed if a.lower() == got.lower()]
+    if folded:
+        text += f" (values are case-sensitive: did you mean {folded[0]!r}?)"
+    return text

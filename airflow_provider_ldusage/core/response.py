@@ -1,0 +1,162 @@
+"""Interpreting a response: status to exception, body to representation, shape checked."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from airflow_provider_ldusage.core.ratelimit import retry_after_seconds
+from airflow_provider_ldusage.core.request import UsageRequest
+from airflow_provider_ldusage.exceptions import (
+    LaunchDarklyUsageAPIError,
+    LaunchDarklyUsageAuthError,
+    LaunchDarklyUsageBadRequestError,
+    LaunchDarklyUsageForbiddenError,
+    LaunchDarklyUsageNotFoundError,
+    LaunchDarklyUsageRateLimitError,
+    LaunchDarklyUsageResponseError,
+    LaunchDarklyUsageServerError,
+)
+
+_EXCERPT = 200
+_TAGS = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def _excerpt(body: bytes) -> str:
+    text = body.decode("utf-8", errors="replace")
+    if "<" in text and ">" in text:
+        # An HTML error page from a proxy or load balancer: keep its words, drop the markup.
+        text = html.unescape(_TAGS.sub(" ", re.sub(r"(?is)<(script|style).*?</\1>", " ", text)))
+    text = _SPACE.sub(" ", text).strip()
+    return text[:_EXCERPT] + ("…" if len(text) > _EXCERPT else "")
+
+
+def _error_fields(body: bytes) -> tuple[str | None, str | None, str | None, bool]:
+    """``code``, ``message``, ``id`` from a LaunchDarkly error body, and whether the body was JSON."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None, (_excerpt(body) or None), None, False
+    if not isinstance(data, dict):
+        return None, _excerpt(body) or None, None, True
+
+    def field(name: str) -> str | None:
+        value = data.get(name)
+        return str(value) if value is not None else None
+
+    return field("code"), field("message"), field("id"), True
+
+
+def api_error(
+    request: UsageRequest,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    retries: int = 0,
+    secret: str | None = None,
+) -> LaunchDarklyUsageAPIError:
+    """The exception for an error status; ``secret`` is scrubbed from anything echoed by the server."""
+    code, message, request_id, is_json = _error_fields(body)
+    if message and secret:
+        message = message.replace(secret, "***")
+    content_type = headers.get("content-type", "")
+    cls: type[LaunchDarklyUsageAPIError] = LaunchDarklyUsageAPIError
+    hint: str | None = None
+    if status == 400:
+        cls, hint = LaunchDarklyUsageBadRequestError, "LaunchDarkly rejected the parameters"
+    elif status == 401:
+        cls = LaunchDarklyUsageAuthError
+        hint = "The access token is invalid, expired or lacks access; check the connection's password"
+    elif status == 403:
+        cls = LaunchDarklyUsageForbiddenError
+        if message and "beta" in message.lower():
+            hint = (
+                "LaunchDarkly refused the request for lack of the `LD-API-Version: beta` header. This "
+                "provider always sends exactly one; a proxy between Airflow and LaunchDarkly may be "
+                "stripping or duplicating it"
+            )
+        else:
+            hint = "The token's role may not read account usage; give it a role with usage read access"
+    elif status == 404:
+        cls = LaunchDarklyUsageNotFoundError
+        hint = "Check the path values (project, environment, flag keys, source or type)"
+    elif status == 429:
+        cls, hint = LaunchDarklyUsageRateLimitError, f"Still rate limited after {retries} retries"
+    elif status >= 500:
+        cls, hint = LaunchDarklyUsageServerError, f"Still failing after {retries} retries"
+    if not is_json and content_type and "json" not in content_type:
+        hint = (hint + ". " if hint else "") + f"The body was {content_type.split(';')[0]}, not JSON"
+    return cls(
+        status,
+        request.method,
+        request.path,
+        code=code,
+        message=message,
+        request_id=request_id,
+        hint=hint,
+        retry_after=retry_after_seconds(headers, 0.0) if status in (429, 503) else None,
+    )
+
+
+def decode_json(request: UsageRequest, body: bytes) -> Any:
+    """Parse a 2xx body; a truncated or non-JSON body raises a clear error."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise LaunchDarklyUsageResponseError(
+            request.method,
+            request.path,
+            f"the body is not valid JSON ({exc.__class__.__name__}: {exc}); "
+            f"{len(body)} bytes starting {_excerpt(body[:80])!r}",
+        ) from None
+
+
+def check_shape(request: UsageRequest, data: Any) -> dict[str, Any]:
+    """Check ``data`` against the endpoint's 200 schema; return it unchanged.
+
+    Extra fields are tolerated (the API is beta and grows); missing required fields and non-numeric
+    series values are not.
+    """
+    kind = request.endpoint.response_kind
+
+    def fail(problem: str) -> LaunchDarklyUsageResponseError:
+        return LaunchDarklyUsageResponseError(request.method, request.path, f"{kind}: {problem}")
+
+    if not isinstance(data, dict):
+        raise fail(f"expected a JSON object, got {type(data).__name__}")
+    if not isinstance(data.get("_links"), dict):
+        raise fail("missing or non-object '_links'")
+    if kind == "SdkListRep":
+        sdks = data.get("sdks")
+        if not isinstance(sdks, list) or not all(isinstance(s, str) for s in sdks):
+            raise fail("'sdks' must be a list of strings")
+        return data
+    if kind == "SdkVersionListRep":
+        versions = data.get("sdkVersions")
+        if not isinstance(versions, list) or not all(
+            isinstance(v, dict) and isinstance(v.get("sdk"), str) and isinstance(v.get("version"), str)
+            for v in versions
+        ):
+            raise fail("'sdkVersions' must be a list of {sdk, version} string objects")
+        return data
+    metadata = data.get("metadata")
+    series = data.get("series")
+    if not isinstance(metadata, list) or not all(isinstance(m, dict) for m in metadata):
+        raise fail("'metadata' must be a list of objects")
+    if not isinstance(series, list):
+        raise fail("'series' must be a list")
+    for position, point in enumerate(series):
+        if not isinstance(point, dict):
+            raise fail(f"series[{position}] is not an object")
+        for key, value in point.items():
+            # bool is an int subclass; a true/false count is a server bug, not a number.
+            if type(value) not in (int, float):
+                raise fail(f"series[{position}][{key!r}] = {value!r} is not a number")
+        if "time" not in point:
+            raise fail(f"series[{position}] has no 'time'")
+    return data

@@ -1,0 +1,106 @@
+"""When to retry a request and how long to wait first: one pure rule for the sync hook and the trigger.
+
+Retried: 429, every 5xx, connection faults, timeouts and truncated bodies. Never retried: 400, 401, 403,
+404 and every other 4xx, which no amount of waiting fixes. Waits honour ``Retry-After`` (seconds) first,
+then ``X-Ratelimit-Reset`` (epoch ms), else exponential backoff with full jitter; each wait is clamped,
+and the number of retries and their total wait are both bounded.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from airflow_provider_ldusage.core.ratelimit import reset_seconds, retry_after_seconds
+
+NEVER_RETRIED = frozenset({400, 401, 403, 404})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounds on retrying one call.
+
+    :param max_retries: retries after the first attempt.
+    :param max_total_wait: seconds all waits of one call may add up to; a retry that would pass it is not
+        made and the last error is raised instead.
+    :param backoff_base: first backoff step in seconds (doubles each retry).
+    :param backoff_max: the largest single backoff step.
+    :param max_reset_wait: the largest wait a ``Retry-After`` or reset header may impose; later ones are
+        clamped (LaunchDarkly's windows are 10 s, so a minute means a skewed clock or a bad header).
+    """
+
+    max_retries: int = 5
+    max_total_wait: float = 300.0
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    max_reset_wait: float = 60.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt produced: an HTTP status with headers (lower-cased), or a transport fault."""
+
+    status: int | None
+    headers: Mapping[str, str]
+    fault: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Retry after ``wait`` seconds (``retry`` true), or give up; ``reason`` explains either for the log."""
+
+    retry: bool
+    wait: float
+    reason: str
+
+
+def is_retryable(outcome: Outcome) -> bool:
+    if outcome.fault is not None:
+        return True
+    status = outcome.status or 0
+    return status == 429 or status >= 500
+
+
+def decide(
+    policy: RetryPolicy,
+    outcome: Outcome,
+    attempt: int,
+    waited: float,
+    now: float,
+    rng: random.Random,
+) -> Decision:
+    """Decide about retry number ``attempt + 1`` after ``waited`` seconds already spent waiting."""
+    what = outcome.fault or f"HTTP {outcome.status}"
+    if not is_retryable(outcome):
+        return Decision(False, 0.0, f"{what} is not retryable")
+    if attempt >= policy.max_retries:
+        return Decision(False, 0.0, f"{what} after {attempt} retries (max_retries={policy.max_retries})")
+    wait, why = _wait_for(policy, outcome, attempt, now, rng)
+    if waited + wait > policy.max_total_wait:
+        return Decision(
+            False,
+            0.0,
+            f"{what}; waiting {wait:.1f} s more would pass max_retry_wait={policy.max_total_wait:g} s",
+        )
+    return Decision(True, wait, f"{what}, {why}")
+
+
+def _wait_for(
+    policy: RetryPolicy, outcome: Outcome, attempt: int, now: float, rng: random.Random
+) -> tuple[float, str]:
+    headers = outcome.headers
+    after = retry_after_seconds(headers, now)
+    if after is not None:
+        # "Wait at least that long": jitter only ever adds, so clients told the same value spread out.
+        wait = min(after, policy.max_reset_wait)
+        clamp = " (clamped)" if after > policy.max_reset_wait else ""
+        return wait + rng.uniform(0, min(1.0, 0.1 * wait + 0.05)), f"Retry-After {after:g} s{clamp}"
+    reset = reset_seconds(headers, now)
+    if reset is not None and reset > 0:
+        wait = min(reset, policy.max_reset_wait)
+        clamp = " (clamped)" if reset > policy.max_reset_wait else ""
+        return wait + rng.uniform(0, 0.05), f"rate-limit window resets in {reset:.2f} s{clamp}"
+    step = min(policy.backoff_max, policy.backoff_base * (2**attempt))
+    # Full jitter, floored at a tenth of the step so a retry is never immediate.
+    return rng.uniform(step / 10, step), f"exponential backoff (step {step:g} s)"
