@@ -6,6 +6,8 @@ import html
 import json
 import re
 from collections.abc import Mapping
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from airflow_provider_ldusage.core.ratelimit import retry_after_seconds
@@ -22,6 +24,26 @@ from airflow_provider_ldusage.exceptions import (
 )
 
 _EXCERPT = 200
+
+
+def server_time(headers: Mapping[str, str]) -> datetime | None:
+    """The server's clock from the ``Date`` header (aware UTC), or ``None`` when absent or unreadable.
+
+    The month-end sensor judges "has the month closed and settled?" by LaunchDarkly's clock rather than
+    the worker's, so a skewed worker cannot declare a month final early.
+    """
+    raw = headers.get("date") or headers.get("Date")
+    if not raw:
+        return None
+    try:
+        parsed = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 

@@ -17,6 +17,7 @@ from airflow_provider_ldusage.catalogue import TimeUnit, endpoint
 from airflow_provider_ldusage.core.exchange import Reply, Wait, exchange
 from airflow_provider_ldusage.core.ratelimit import RateLimitBudget
 from airflow_provider_ldusage.core.request import UsageRequest, build_request, request_headers
+from airflow_provider_ldusage.core.response import server_time
 from airflow_provider_ldusage.core.retry import RetryPolicy
 from airflow_provider_ldusage.core.timeconv import TimeInput
 from airflow_provider_ldusage.hooks._connection import (
@@ -90,6 +91,8 @@ class LaunchDarklyUsageHook(BaseHook):
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
+        # LaunchDarkly's clock as of the last response (its Date header); None before any response.
+        self.last_server_time: datetime | None = None
         self._budget = RateLimitBudget(max_wait=max_reset_wait)
         self._max_reset_wait = max_reset_wait
         self._session_obj: requests.Session | None = None
@@ -179,6 +182,7 @@ class LaunchDarklyUsageHook(BaseHook):
                 try:
                     response = session.get(url, params=request.params, timeout=timeout)
                     reply = Reply(response.status_code, response.headers, response.content)
+                    self.last_server_time = server_time(response.headers) or self.last_server_time
                 except (
                     requests.ConnectionError,
                     requests.Timeout,

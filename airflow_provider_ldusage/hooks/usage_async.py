@@ -21,6 +21,7 @@ from airflow_provider_ldusage.catalogue import endpoint
 from airflow_provider_ldusage.core.exchange import Reply, Wait, exchange
 from airflow_provider_ldusage.core.ratelimit import RateLimitBudget
 from airflow_provider_ldusage.core.request import UsageRequest, build_request, request_headers
+from airflow_provider_ldusage.core.response import server_time
 from airflow_provider_ldusage.core.retry import RetryPolicy
 from airflow_provider_ldusage.hooks._connection import (
     ConnectionSettings,
@@ -80,6 +81,8 @@ class LaunchDarklyUsageAsyncHook(BaseHook):
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
+        # LaunchDarkly's clock as of the last response (its Date header); None before any response.
+        self.last_server_time: datetime | None = None
         self._budget = RateLimitBudget(max_wait=max_reset_wait)
         self._settings: ConnectionSettings | None = None
 
@@ -129,6 +132,7 @@ class LaunchDarklyUsageAsyncHook(BaseHook):
                     try:
                         response = await client.get(request.path, params=list(request.params))
                         reply = Reply(response.status_code, response.headers, response.content)
+                        self.last_server_time = server_time(response.headers) or self.last_server_time
                     except (httpx.TransportError, httpx.DecodingError) as exc:
                         reply = Reply(None, fault=describe_fault(exc))
                     step = conversation.send(reply)
