@@ -1,0 +1,94 @@
+"""``ldusage-emulator``: run the LaunchDarkly usage-API emulator from a shell until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from types import FrameType
+
+from airflow_provider_ldusage.testing.emulator.config import FAULT_KINDS, EmulatorConfig, FaultSpec
+
+
+def parse_fault(text: str) -> FaultSpec:
+    """``KIND[:OPERATION][:COUNT]``; an empty OPERATION or ``*`` means any route, COUNT ``inf`` unlimited."""
+    parts = text.split(":")
+    if len(parts) > 3 or parts[0] not in FAULT_KINDS:
+        raise argparse.ArgumentTypeError(
+            f"expected KIND[:OPERATION][:COUNT] with KIND in {', '.join(FAULT_KINDS)}"
+        )
+    operation = parts[1] if len(parts) > 1 and parts[1] not in ("", "*") else None
+    count: int | None = 1
+    if len(parts) > 2:
+        count = None if parts[2] in ("inf", "") else int(parts[2])
+    try:
+        return FaultSpec(kind=parts[0], operation_id=operation, count=count)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ldusage-emulator", description="Local LaunchDarkly account-usage API.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="0 = a free port")
+    p.add_argument("--token", action="append", help="accepted Authorization value (repeatable)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--now", type=datetime.fromisoformat, help="initial virtual time, ISO 8601 (default: now)")
+    p.add_argument("--clock-speed", type=float, default=0.0, help="virtual seconds per real second")
+    p.add_argument("--lag-hours", type=float, default=6.0)
+    p.add_argument("--settle-hours", type=float, default=48.0)
+    p.add_argument("--rate-window", type=float, default=10.0, help="seconds per rate-limit window")
+    p.add_argument("--route-budget", type=int, default=None)
+    p.add_argument("--global-budget", type=int, default=None)
+    p.add_argument("--lenient-units", action="store_true")
+    p.add_argument("--fault", type=parse_fault, action="append", default=[], help="KIND[:OPERATION][:COUNT]")
+    p.add_argument("--log-level", default="WARNING")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    from airflow_provider_ldusage.testing.emulator.server import Emulator
+
+    config = EmulatorConfig(
+        tokens=tuple(args.token) if args.token else EmulatorConfig().tokens,
+        seed=args.seed,
+        now=args.now,
+        clock_speed=args.clock_speed,
+        lag=timedelta(hours=args.lag_hours),
+        settle=timedelta(hours=args.settle_hours),
+        rate_window=args.rate_window,
+        route_budget=args.route_budget,
+        global_budget=args.global_budget,
+        lenient_units=args.lenient_units,
+        host=args.host,
+        port=args.port,
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    emulator = Emulator(config).start()
+    for fault in args.fault:
+        emulator.add_fault(fault)
+    print(f"ldusage-emulator listening on {emulator.url}", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The synthetic LaunchDarkly account: projects, environments, SDKs, flags, experiments, relay versions.
+
+Everything is drawn from a :class:`random.Random` seeded by the emulator's seed, so one seed always gives
+the same account. The usage figures built on top of it live in :mod:`.data`.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Project:
+    """A LaunchDarkly project: ``key`` is what filters take, ``id`` what ``groupBy=projectId`` returns."""
+
+    key: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Environment:
+    """An environment of ``project_key``."""
+
+    key: str
+    id: str
+    project_key: str
+
+
+@dataclass(frozen=True)
+class Sdk:
+    """An SDK the account uses: ``type`` is ``client`` or ``server``; ``category`` browser/mobile/backend."""
+
+    name: str
+    type: str
+    category: str
+    versions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A feature flag of ``project_key`` with its variation names."""
+
+    key: str
+    project_key: str
+    variations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """An experiment running in one environment."""
+
+    id: str
+    project_key: str
+    environment_key: str
+
+
+_PROJECT_POOL = ("default", "mobile-app", "platform", "checkout", "growth")
+_ENV_POOL = ("production", "staging", "test")
+_SDK_POOL = (
+    Sdk("JavaScript", "client", "browser", ("3.4.0", "3.5.1")),
+    Sdk("React", "client", "browser", ("3.6.0", "3.7.2")),
+    Sdk("iOS", "client", "mobile", ("9.8.1", "9.10.0")),
+    Sdk("Android", "client", "mobile", ("5.4.0", "5.6.3")),
+    Sdk("React Native", "client", "mobile", ("10.2.0", "10.9.1")),
+    Sdk("Node.js", "server", "backend", ("9.4.1", "9.7.0")),
+    Sdk("Go", "server", "backend", ("7.6.0", "7.8.2")),
+    Sdk("Java", "server", "backend", ("7.3.0", "7.5.1")),
+    Sdk("Python", "server", "backend", ("9.8.0", "9.10.1")),
+    Sdk(".NET", "server", "backend", ("8.5.0", "8.7.0")),
+)
+_FLAG_POOL = ("new-checkout", "dark-mode", "search-v2", "pricing-page", "onboarding-flow", "beta-banner")
+CONTEXT_KINDS = ("user", "organization", "device")
+RELAY_VERSIONS = ("8.9.1", "8.10.4")
+CONNECTION_TYPES = ("sdk", "relay")
+DATA_EXPORT_EVENT_KINDS = ("feature", "custom", "identify", "summary")
+EXPERIMENT_EVENTS = (
+    ("checkout-completed", "custom"),
+    ("signup-clicked", "click"),
+    ("pricing-viewed", "pageview"),
+)
+
+
+def _hex_id(rng: random.Random) -> str:
+    return f"{rng.getrandbits(96):024x}"
+
+
+class Account:
+    """The entities of one synthetic account.
+
+    :param seed: the same seed always yields the same account.
+    """
+
+    def __init__(self, seed: int) -> None:
+        rng = random.Random(f"ldusage-account:{seed}")
+        n_projects = rng.randint(2, 3)
+        project_keys = ["default", *rng.sample(_PROJECT_POOL[1:], n_projects - 1)]
+        self.projects: tuple[Project, ...] = tuple(Project(k, _hex_id(rng)) for k in project_keys)
+        envs: list[Environment] = []
+        for project in self.projects:
+            count = rng.randint(2, 3)
+            envs += [Environment(k, _hex_id(rng), project.key) for k in _ENV_POOL[:count]]
+        self.environments: tuple[Environment, ...] = tuple(envs)
+        clients = [s for s in _SDK_POOL if s.type == "client"]
+        servers = [s for s in _SDK_POOL if s.type == "server"]
+        # Each environment uses two client-side and two server-side SDKs.
+        self.sdks_by_environment: dict[str, tuple[Sdk, ...]] = {
+            env.id: (*rng.sample(clients, 2), *rng.sample(servers, 2)) for env in self.environments
+        }
+        used = {s.name for sdks in self.sdks_by_environment.values() for s in sdks}
+        self.sdks: tuple[Sdk, ...] = tuple(s for s in _SDK_POOL if s.name in used)
+        self.context_kinds = CONTEXT_KINDS
+        self.relay_versions = RELAY_VERSIONS
+        flags: list[Flag] = []
+        for project in self.projects:
+            for key in rng.sample(_FLAG_POOL, 3):
+                variations = (
+                    ("true", "false") if rng.random() < 0.5 else ("control", "treatment-a", "treatment-b")
+                )
+                flags.append(Flag(key, project.key, variations))
+        self.flags: tuple[Flag, ...] = tuple(flags)
+        self.experiments: tuple[Experiment, ...] = tuple(
+            Experiment(_hex_id(rng), env.project_key, env.key)
+            for env in self.environments
+            if env.key == "production"
+            for _ in range(2)
+        )
+
+    def project(self, key: str) -> Project | None:
+        return next((p for p in self.projects if p.key == key), None)
+
+    def environment(self, project_key: str, key: str) -> Environment | None:
+        return next((e for e in self.environments if e.project_key == project_key and e.key == key), None)
+
+    def flag(self, project_key: str, key: str) -> Flag | None:
+        return next((f for f in self.flags if f.project_key == project_key and f.key == key), None)
+
+    def sdk_app_id(self, project_key: str, sdk: Sdk) -> str:
+        return f"{project_key}-{sdk.name.lower().replace(' ', '-').replace('.', '')}-app"
+
+    def describe(self) -> dict[str, object]:
+        """A JSON-able summary, served by ``GET /_emulator/account``."""
+        return {
+            "projects": [{"key": p.key, "id": p.id} for p in self.projects],
+            "environments": [
+                {"key": e.key, "id": e.id, "projectKey": e.project_key} for e in self.environments
+            ],
+            "sdks": [{"name": s.name, "type": s.type, "versions": list(s.versions)} for s in self.sdks],
+            "contextKinds": list(self.context_kinds),
+            "flags": [
+                {"key": f.key, "projectKey": f.project_key, "variations": list(f.variations)}
+                for f in self.flags
+            ],
+            "experiments": [
+                {"id": x.id, "projectKey": x.project_key, "environmentKey": x.environment_key}
+                for x in self.experiments
+            ],
+            "relayVersions": list(self.relay_versions),
+        }

@@ -1,0 +1,35 @@
+"""Everything one running emulator holds: config, clock, data, budgets, faults and the request log."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from airflow_provider_ldusage.testing.emulator.clock import VirtualClock
+from airflow_provider_ldusage.testing.emulator.config import EmulatorConfig
+from airflow_provider_ldusage.testing.emulator.data import SyntheticData
+from airflow_provider_ldusage.testing.emulator.faults import FaultInjector
+from airflow_provider_ldusage.testing.emulator.ratelimit import RateLimiter
+from airflow_provider_ldusage.testing.emulator.recording import RequestLog
+
+
+class EmulatorState:
+    """Mutable state shared by the HTTP app and the Python API.
+
+    :param config: the emulator's configuration.
+    """
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.initial_now = config.now or datetime.now(timezone.utc)
+        self.clock = VirtualClock(self.initial_now, config.clock_speed)
+        self.data = SyntheticData(config.seed, config.lag, config.settle)
+        self.limiter = RateLimiter(config.rate_window, config.route_budget, config.global_budget)
+        self.faults = FaultInjector(config.seed)
+        self.log = RequestLog()
+
+    def reset(self) -> None:
+        """Back to the start: initial clock, no faults, fresh budgets, empty log."""
+        self.clock = VirtualClock(self.initial_now, self.config.clock_speed)
+        self.faults.clear()
+        self.limiter.reset()
+        self.log.clear()
