@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+# The host field's help lives in its placeholder: ui-field-behaviour has no help text for standard fields,
+# and Airflow renames any placeholder key other than host/schema/login/password/port/extra to an extra
+# field (a "description" placeholder would become "extra__launchdarkly__description" and never show).
 _HOST_HELP = (
-    "Base URL of the LaunchDarkly API. Commercial: https://app.launchdarkly.com (default); "
-    "US federal: https://app.launchdarkly.us; EU: https://app.eu.launchdarkly.com. "
-    "Plain http:// is only accepted for loopback addresses (the bundled emulator)."
+    "https://app.launchdarkly.com (default) · US federal: https://app.launchdarkly.us · "
+    "EU: https://app.eu.launchdarkly.com · plain http only for loopback (the emulator)"
 )
 
 
@@ -31,9 +33,8 @@ def get_provider_info() -> dict[str, Any]:
                     "hidden-fields": ["schema", "port", "login"],
                     "relabeling": {"password": "API access token", "host": "Base URL"},
                     "placeholders": {
-                        "host": "https://app.launchdarkly.com",
+                        "host": _HOST_HELP,
                         "password": "api-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
-                        "description": _HOST_HELP,
                     },
                 },
                 "conn-fields": {
@@ -55,8 +56,8 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "max_retry_wait": {
                         "label": "Max total retry wait (s)",
-                        "description": "Upper bound on the seconds spent waiting between retries of "
-                        "one call, rate-limit waits included.",
+                        "description": "Upper bound on the seconds one call may spend waiting between "
+                        "its retries (each wait for a spent rate-limit budget is capped separately).",
                         "schema": {"type": "number", "default": 300, "minimum": 0, "maximum": 3600},
                     },
                 },

@@ -19,6 +19,7 @@ _MS_THRESHOLD = 100_000_000_000
 # Anything outside this range is a unit mistake (seconds read as ms or the reverse), not a real window.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_RANGE = f"an instant between {EARLIEST:%Y} and {LATEST:%Y} (is the epoch unit right?)"
 _ACCEPTED = (
     "an aware datetime, an ISO-8601 string with a UTC offset (e.g. '2026-03-01T00:00:00Z'), "
     "or epoch seconds/milliseconds"
@@ -50,10 +51,11 @@ def to_utc(value: object, parameter: str) -> datetime:
         result = _from_string(value.strip(), parameter)
     else:
         raise LaunchDarklyUsageValidationError(parameter, value, _ACCEPTED)
+    # Every branch must end in UTC: an ISO string keeps its own offset until here, and dropping it in the
+    # normalisation below would shift the window by that offset without a word.
+    result = result.astimezone(UTC)
     if not EARLIEST <= result < LATEST:
-        raise LaunchDarklyUsageValidationError(
-            parameter, value, f"an instant between {EARLIEST:%Y} and {LATEST:%Y} (is the epoch unit right?)"
-        )
+        raise LaunchDarklyUsageValidationError(parameter, value, _RANGE)
     # Normalise to the stdlib type so pendulum subclasses never leak into arithmetic or serialisation.
     return datetime(
         result.year,
@@ -70,9 +72,12 @@ def to_utc(value: object, parameter: str) -> datetime:
 def _from_epoch(value: float, parameter: str) -> datetime:
     if not math.isfinite(value) or value < 0:
         raise LaunchDarklyUsageValidationError(parameter, value, "a finite, non-negative epoch number")
-    if value >= _MS_THRESHOLD:
-        return EPOCH + timedelta(milliseconds=value)
-    return EPOCH + timedelta(seconds=value)
+    try:
+        if value >= _MS_THRESHOLD:
+            return EPOCH + timedelta(milliseconds=value)
+        return EPOCH + timedelta(seconds=value)
+    except OverflowError:  # beyond year 9999 even as milliseconds: a unit mistake, not an instant
+        raise LaunchDarklyUsageValidationError(parameter, value, _RANGE) from None
 
 
 def _from_string(text: str, parameter: str) -> datetime:

@@ -1088,12 +1088,3 @@ class LaunchDarklyUsageHook(BaseHook):
         return self.call("getStreamUsageSdkversion", source=source)
 
     # --- end of generated methods ---
-
-
-def _mask(secret: str) -> None:
-    """Register the token with Airflow's secrets masker so no task log can print it."""
-    try:
-        from airflow.sdk.log import mask_secret
-    except ImportError:  # pragma: no cover - older task SDKs
-        return
-    mask_secret(secret)
