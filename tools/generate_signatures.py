@@ -1,10 +1,12 @@
-"""Print the typed hook methods generated from the catalogue (maintainers' tool).
+"""Print the typed hook methods / operator classes generated from the catalogue (maintainers' tool).
 
 The catalogue is the single source of truth; typed methods exist so IDEs and mypy see every argument.
 ``tests/test_signatures.py`` fails when the methods drift from the catalogue; rerun this script and paste
 its output between the markers in ``hooks/usage.py`` after changing the catalogue.
+``tests/operators/test_operator_classes.py`` fails when ``operators/usage.py`` drifts; regenerate it with
 
     python tools/generate_signatures.py hook
+    python tools/generate_signatures.py operators > airflow_provider_ldusage/operators/usage.py
 """
 
 from __future__ import annotations
@@ -90,7 +92,133 @@ def hook_method(ep: Endpoint) -> str:
     )
 
 
+def operator_type(param: QueryParam | PathParam) -> str:
+    """Plain types: operator arguments are templated, so values arrive as strings (or lists of them)."""
+    if isinstance(param, PathParam):
+        return "str"
+    base = "bool | str" if param.allowed == ("true", "false") else "str"
+    return f"{base} | Sequence[str] | None" if param.repeatable else f"{base} | None"
+
+
+_OPERATOR_HEADER = '''"""One operator per LaunchDarkly usage operation (generated: do not edit).
+
+Regenerate with
+``python tools/generate_signatures.py operators > airflow_provider_ldusage/operators/usage.py``.
+Every operator takes its operation's filters under the hook's argument names plus the common arguments of
+:class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_ldusage.landing import OutputFormat
+from airflow_provider_ldusage.operators._base import (
+    COMMON_TEMPLATE_FIELDS,
+    DEFAULT_MAX_XCOM_ROWS,
+    LaunchDarklyUsageBaseOperator,
+)
+
+if TYPE_CHECKING:
+    from airflow.sdk import ObjectStoragePath
+
+__all__ = [
+{names}
+]
+'''
+
+_COMMON_ARGS = (
+    'launchdarkly_conn_id: str = "launchdarkly_default"',
+    "start: Any = None",
+    "end: Any = None",
+    "window: str | None = None",
+    "output_path: str | ObjectStoragePath | None = None",
+    'output_format: OutputFormat = "jsonl"',
+    "max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS",
+    "asset_alias: str | None = None",
+    "hook_params: dict[str, Any] | None = None",
+    "**kwargs: Any",
+)
+_COMMON_NAMES = tuple(a.split(":")[0] for a in _COMMON_ARGS[:-1])
+
+
+def operator_class(ep: Endpoint) -> str:
+    params: list[QueryParam | PathParam] = [*ep.path_params, *ep.query_params]
+    args = [f"{p.name}: {operator_type(p)}" for p in ep.path_params]
+    args += [f"{p.name}: {operator_type(p)} = None" for p in ep.query_params]
+    args += list(_COMMON_ARGS)
+    sig = ",\n".join("        " + a for a in ["self", "*", *args])
+    doc = [f"Fetch {ep.counts}: ``GET {ep.path}`` (``{ep.operation_id}``), as tidy rows."]
+    doc += ["", f"Hook method: ``LaunchDarklyUsageHook.{ep.method_name}``."]
+    if ep.max_span_days:
+        doc[-1] += f" Windows over {ep.max_span_days} days are split and merged."
+    if not ep.has_window:
+        doc[-1] += " This operation takes no window: ``start``/``end``/``window`` are ignored."
+    if ep.deprecated:
+        doc += ["", f".. deprecated:: LaunchDarkly deprecated this endpoint; use {ep.replacement}."]
+    doc.append("")
+    for p in params:
+        doc.append(f":param {p.name}: {param_doc(ep, p)} Templated.")
+    doc.append(
+        "Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``, "
+        "``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see "
+        ":class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`."
+    )
+    doc.insert(-1, "")
+    wrapped = []
+    for line in doc:
+        indent = "    " if line.startswith(":param") else ""
+        wrapped.extend(textwrap.wrap(line, 102, subsequent_indent=indent, break_on_hyphens=False) or [""])
+    docstring = "\n".join(("    " + w) if w else "" for w in wrapped)
+    fields = ", ".join(f'"{p.name}"' for p in params)
+    trailing = "," if len(params) == 1 else ""
+    assigns = "".join(f"        self.{p.name} = {p.name}\n" for p in params)
+    common = ", ".join(f"{n}={n}" for n in _COMMON_NAMES) + ", **kwargs"
+    return (
+        f"class {ep.operator_name}(LaunchDarklyUsageBaseOperator):\n"
+        f'    """{docstring.lstrip()}\n    """\n\n'
+        f'    operation_id = "{ep.operation_id}"\n'
+        f"    template_fields: Sequence[str] = (*COMMON_TEMPLATE_FIELDS, {fields}{trailing})\n\n"
+        if params
+        else f"class {ep.operator_name}(LaunchDarklyUsageBaseOperator):\n"
+        f'    """{docstring.lstrip()}\n    """\n\n'
+        f'    operation_id = "{ep.operation_id}"\n'
+        "    template_fields: Sequence[str] = COMMON_TEMPLATE_FIELDS\n\n"
+    ) + (f"    def __init__(\n{sig},\n    ) -> None:\n        super().__init__({common})\n{assigns}")
+
+
+def operators_module() -> str:
+    """The complete ``operators/usage.py``, formatted with ruff (as the repository is)."""
+    import subprocess
+
+    names = "\n".join(
+        f'    "{n}",'
+        for n in sorted([*(e.operator_name for e in ENDPOINTS), "LaunchDarklyUsageBaseOperator"])
+    )
+    body = "\n\n".join(operator_class(ep) for ep in ENDPOINTS)
+    source = _OPERATOR_HEADER.replace("{names}", names) + "\n\n" + body
+    formatted = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "format",
+            "--stdin-filename",
+            "airflow_provider_ldusage/operators/usage.py",
+            "-",
+        ],
+        input=source,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return formatted.stdout
+
+
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "hook"
     if what == "hook":
         print("\n".join(hook_method(ep) for ep in ENDPOINTS))
+    elif what == "operators":
+        sys.stdout.write(operators_module())

@@ -1,0 +1,127 @@
+"""Landing rows in object storage: one object per endpoint, window and filter set, written atomically.
+
+Object naming (under the operator's ``output_path``, a local folder or any ``ObjectStoragePath`` URI)::
+
+    <output_path>/<operationId>/<start>_<end>_<hash>.<jsonl|csv>
+
+``<start>``/``<end>`` are the window's UTC instants as ``YYYYMMDDTHHMMSSZ``; endpoints without a window
+use ``asof_<instant>`` (the run's logical date). ``<hash>`` is the first 10 hex digits of the SHA-256 of
+the non-window arguments (path parameters and filters, ``None`` left out) in canonical JSON, so two tasks
+with different filters never overwrite each other, and a re-run with the same arguments replaces its object.
+
+Writes go to a hidden temporary sibling (``.<name>.<random>.tmp``) that is moved into place only when
+complete; any failure deletes it, so readers never see a partial final object. A process killed outright
+(SIGKILL) may leave a temporary sibling; the next write of the same object removes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
+
+if TYPE_CHECKING:
+    from airflow.sdk import ObjectStoragePath
+
+    from airflow_provider_ldusage.rows import UsageRows
+
+OutputFormat = Literal["jsonl", "csv"]
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("jsonl", "csv")
+
+
+def arguments_hash(arguments: Mapping[str, Any]) -> str:
+    """A short stable hash of the non-window arguments (``None`` values ignored, strings as lists)."""
+    canonical = {
+        name: ([value] if isinstance(value, (str, bool)) else list(value))
+        if not isinstance(value, dict)
+        else value
+        for name, value in sorted(arguments.items())
+        if value is not None and name not in ("start", "end")
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def object_name(
+    operation_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    arguments: Mapping[str, Any],
+    output_format: OutputFormat,
+    as_of: datetime | None = None,
+) -> str:
+    """The object's path relative to ``output_path`` (see the module docstring)."""
+    if start is not None and end is not None:
+        stem = f"{_stamp(start)}_{_stamp(end)}"
+    elif as_of is not None:
+        stem = f"asof_{_stamp(as_of)}"
+    else:
+        raise LaunchDarklyUsageValidationError(
+            "window", None, "a window or an as-of instant to name the object"
+        )
+    return f"{operation_id}/{stem}_{arguments_hash(arguments)}.{output_format}"
+
+
+def storage_path(output_path: object) -> ObjectStoragePath:
+    """``output_path`` as an ``ObjectStoragePath``; plain paths become absolute ``file://`` paths."""
+    from airflow.sdk import ObjectStoragePath
+
+    if isinstance(output_path, ObjectStoragePath):
+        return output_path
+    text = str(output_path).strip() if output_path is not None else ""
+    if not text or text == "None":
+        raise LaunchDarklyUsageValidationError(
+            "output_path", output_path, "a local folder or a storage URI such as s3://bucket/prefix"
+        )
+    if "://" not in text:
+        from pathlib import Path
+
+        text = Path(text).expanduser().absolute().as_uri()
+    return ObjectStoragePath(text)
+
+
+def write_rows(rows: UsageRows, target: ObjectStoragePath, output_format: OutputFormat) -> int:
+    """Write ``rows`` to ``target`` atomically, replacing any existing object; return the bytes written."""
+    if output_format not in OUTPUT_FORMATS:
+        raise LaunchDarklyUsageValidationError("output_format", output_format, "'jsonl' or 'csv'")
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(parent, target.name)
+    temporary = parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        with temporary.open("wb") as handle:
+            if output_format == "jsonl":
+                size = rows.write_jsonl(handle.write)
+            else:
+                size = rows.write_csv(handle.write)
+        temporary.move(target)  # a rename on local disks; copy-then-delete on object stores
+    except BaseException:
+        # BaseException: Airflow stops a task with SIGTERM turned into an exception; clean up then too.
+        _delete_quietly(temporary)
+        raise
+    return size
+
+
+def _remove_stale_temporaries(parent: ObjectStoragePath, name: str) -> None:
+    try:
+        for stale in parent.glob(f".{name}.*.tmp"):
+            _delete_quietly(stale)
+    except (OSError, NotImplementedError):  # a backend without listing: leftovers stay, finals are safe
+        pass
+
+
+def _delete_quietly(path: ObjectStoragePath) -> None:
+    try:
+        if path.exists():
+            path.unlink()
+    except OSError:
+        pass

@@ -1,0 +1,1 @@
+"""Operators: one per LaunchDarkly account-usage operation, in ``operators.usage``."""
