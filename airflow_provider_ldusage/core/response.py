@@ -24,6 +24,7 @@ from airflow_provider_ldusage.exceptions import (
 )
 
 _EXCERPT = 200
+_NUMBER_TYPES = frozenset({int, float})
 
 
 def server_time(headers: Mapping[str, str]) -> datetime | None:
@@ -175,10 +176,11 @@ def check_shape(request: UsageRequest, data: Any) -> dict[str, Any]:
     for position, point in enumerate(series):
         if not isinstance(point, dict):
             raise fail(f"series[{position}] is not an object")
-        for key, value in point.items():
-            # bool is an int subclass; a true/false count is a server bug, not a number.
-            if type(value) not in (int, float):
-                raise fail(f"series[{position}][{key!r}] = {value!r} is not a number")
         if "time" not in point:
             raise fail(f"series[{position}] has no 'time'")
+        # The set of value types is built in C; only a bad slice pays for the per-key search.
+        # (bool is an int subclass, so exact types are compared: true/false is no count.)
+        if not _NUMBER_TYPES.issuperset(map(type, point.values())):
+            key, value = next((k, v) for k, v in point.items() if type(v) not in _NUMBER_TYPES)
+            raise fail(f"series[{position}][{key!r}] = {value!r} is not a number")
     return data
