@@ -1,0 +1,504 @@
+"""The month-end finality rule: observations of a closed month's usage in, a verdict out. No I/O.
+
+LaunchDarkly publishes no finality rule for usage data (no "estimated" flag, no documented lag), so the rule
+is explicit and configurable (DESIGN.md, decision 9). A month is judged final when, by LaunchDarkly's own
+clock:
+
+1. the month has ended and a settle period has passed since (``settle_period``);
+2. every UTC day of the month is present as a daily bucket (``require_all_days``);
+3. the month's whole daily series has been identical across ``stable_observations`` consecutive
+   observations, each at least ``min_observation_interval`` after the previous counted one. The whole series
+   is compared (as a fingerprint), not only the last value, because late events can revise earlier days.
+
+The sensor (poke and reschedule modes) and the trigger (deferrable mode) both call :func:`judge`; the state
+it returns is JSON-serializable, so it can travel in a trigger's kwargs or Airflow's task state store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Literal
+
+from airflow_provider_ldusage.catalogue import Endpoint
+from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
+
+UTC = timezone.utc
+STATE_VERSION = 1
+
+#: Arguments the sensor sets itself; a ``filters`` mapping may not contain them.
+RESERVED_ARGUMENTS = ("start", "end", "aggregation_type", "granularity")
+
+VerdictCode = Literal["before_settle", "missing_days", "changing", "accumulating", "too_soon", "final"]
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _parse_instant(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+# --- the month ------------------------------------------------------------------------------------------
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class MonthWindow:
+    """One calendar month in UTC: ``[start, end)`` with both at 00:00Z.
+
+    :param year: the year.
+    :param month: the month, 1..12.
+    """
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12 or not 1 <= self.year <= 9998:
+            raise LaunchDarklyUsageValidationError("month", f"{self.year}-{self.month}", "a valid month")
+
+    @classmethod
+    def parse(cls, value: object) -> MonthWindow:
+        """The month named by ``value``: ``"YYYY-MM"``, or a date, datetime or ISO string inside it.
+
+        A datetime with an offset is converted to UTC first (months are cut at UTC midnight, as
+        LaunchDarkly cuts its daily buckets).
+        """
+        if isinstance(value, MonthWindow):
+            return value
+        if isinstance(value, datetime):
+            when = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+            when = when.astimezone(UTC)
+            return cls(when.year, when.month)
+        if isinstance(value, date):
+            return cls(value.year, value.month)
+        if isinstance(value, str):
+            text = value.strip()
+            matched = _MONTH.match(text)
+            if matched:
+                return cls(int(matched.group(1)), int(matched.group(2)))
+            try:
+                return cls.parse(_parse_instant(text) if "T" in text else date.fromisoformat(text))
+            except ValueError:
+                pass
+        raise LaunchDarklyUsageValidationError(
+            "month", value, "'YYYY-MM', or a date, datetime or ISO-8601 string inside the month"
+        )
+
+    @classmethod
+    def closed_before(cls, instant: datetime) -> MonthWindow:
+        """The last month that had ended at ``instant`` (for 2026-03-01T00:00Z and 2026-03-15: February)."""
+        current = cls.parse(instant)
+        return current.previous()
+
+    def previous(self) -> MonthWindow:
+        return MonthWindow(self.year - 1, 12) if self.month == 1 else MonthWindow(self.year, self.month - 1)
+
+    def next(self) -> MonthWindow:
+        return MonthWindow(self.year + 1, 1) if self.month == 12 else MonthWindow(self.year, self.month + 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.year, self.month, 1, tzinfo=UTC)
+
+    @property
+    def end(self) -> datetime:
+        following = self.next()
+        return datetime(following.year, following.month, 1, tzinfo=UTC)
+
+    @property
+    def days(self) -> tuple[date, ...]:
+        count = (self.end - self.start).days
+        return tuple(self.start.date() + timedelta(days=i) for i in range(count))
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# --- the query ------------------------------------------------------------------------------------------
+
+
+def month_arguments(
+    endpoint: Endpoint, window: MonthWindow, filters: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The hook arguments that read ``window`` as a daily series: the user's filters plus the window.
+
+    ``aggregation_type=month_to_date`` is asked for where the endpoint has it (the last daily point is then
+    the month's figure), and ``granularity=daily`` where the endpoint has a granularity parameter.
+
+    :raises LaunchDarklyUsageValidationError: when ``filters`` is not a mapping or sets a reserved argument.
+    """
+    if filters is None:
+        filters = {}
+    if not isinstance(filters, Mapping):
+        raise LaunchDarklyUsageValidationError("filters", filters, "a dict of filter arguments, or None")
+    reserved = sorted(set(filters) & set(RESERVED_ARGUMENTS))
+    if reserved:
+        raise LaunchDarklyUsageValidationError(
+            "filters",
+            dict(filters),
+            f"no {', '.join(reserved)}: the sensor sets the window, aggregation and granularity itself",
+        )
+    arguments: dict[str, Any] = {**filters, "start": window.start, "end": window.end}
+    aggregation = endpoint.query_param("aggregation_type")
+    if aggregation is not None and aggregation.allowed and "month_to_date" in aggregation.allowed:
+        arguments["aggregation_type"] = "month_to_date"
+    granularity = endpoint.query_param("granularity")
+    if granularity is not None and granularity.allowed and "daily" in granularity.allowed:
+        arguments["granularity"] = "daily"
+    return arguments
+
+
+def is_cumulative(endpoint: Endpoint, arguments: Mapping[str, Any]) -> bool:
+    """Whether the series' points accumulate (the last point is the month's figure) or add up."""
+    aggregation = arguments.get("aggregation_type") or endpoint.family.default_aggregation
+    return aggregation in ("month_to_date", "rolling_30d")
+
+
+# --- observations ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeriesFigure:
+    """The month's figure for one series: ``value`` is the last point (cumulative) or the daily sum."""
+
+    index: int
+    metadata: dict[str, Any]
+    value: float | int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, "metadata": self.metadata, "value": self.value}
+
+
+@dataclass(frozen=True)
+class MonthSummary:
+    """What one response says about the month.
+
+    :param fingerprint: SHA-256 of the canonical JSON of the metadata and every daily point in the month.
+    :param days_present: how many UTC days of the month have a bucket.
+    :param missing_days: the days without one, ISO dates.
+    :param series: the month's figure per series.
+    :param total: the sum of the series' figures.
+    """
+
+    fingerprint: str
+    days_present: int
+    missing_days: tuple[str, ...]
+    series: tuple[SeriesFigure, ...]
+    total: float | int
+
+
+def summarize(body: Mapping[str, Any], window: MonthWindow, *, cumulative: bool) -> MonthSummary:
+    """Reduce a series response (``metadata`` + ``series``) to the facts the rule needs.
+
+    Points outside the month are ignored. ``time`` values are epoch milliseconds, as LaunchDarkly sends
+    them for every endpoint.
+    """
+    metadata = list(body.get("metadata") or [])
+    start_ms = int(window.start.timestamp() * 1000)
+    end_ms = int(window.end.timestamp() * 1000)
+    points = sorted(
+        (p for p in body.get("series") or [] if start_ms <= p.get("time", -1) < end_ms),
+        key=lambda p: p["time"],
+    )
+    canonical = json.dumps(
+        {"metadata": metadata, "series": points}, sort_keys=True, separators=(",", ":"), default=str
+    )
+    fingerprint = hashlib.sha256(canonical.encode()).hexdigest()
+    present = {datetime.fromtimestamp(p["time"] / 1000, UTC).date() for p in points}
+    missing = tuple(day.isoformat() for day in window.days if day not in present)
+    indices = set(range(len(metadata)))
+    for point in points:
+        indices.update(int(k) for k in point if k != "time" and k.isdigit())
+    figures = []
+    for index in sorted(indices):
+        key = str(index)
+        values = [p[key] for p in points if key in p]
+        if cumulative:
+            value: float | int = values[-1] if values else 0
+        else:
+            value = sum(values)
+        meta = metadata[index] if index < len(metadata) and isinstance(metadata[index], dict) else {}
+        figures.append(SeriesFigure(index, dict(meta), value))
+    total = sum(f.value for f in figures)
+    return MonthSummary(fingerprint, len(present & set(window.days)), missing, tuple(figures), total)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One look at the month, in the compact form kept in the state.
+
+    :param at: LaunchDarkly's clock at the observation (its ``Date`` header), aware UTC.
+    :param fingerprint: :attr:`MonthSummary.fingerprint`.
+    :param days_present: :attr:`MonthSummary.days_present`.
+    :param total: :attr:`MonthSummary.total`.
+    """
+
+    at: datetime
+    fingerprint: str
+    days_present: int
+    total: float | int
+    missing_days: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def of(cls, at: datetime, summary: MonthSummary) -> Observation:
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        return cls(
+            at.astimezone(UTC), summary.fingerprint, summary.days_present, summary.total, summary.missing_days
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": _iso(self.at),
+            "fingerprint": self.fingerprint,
+            "days": self.days_present,
+            "total": self.total,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Observation:
+        total = data["total"]
+        if type(total) not in (int, float) or not isinstance(data["fingerprint"], str):
+            raise ValueError(f"malformed observation {data!r}")
+        return cls(_parse_instant(str(data["at"])), data["fingerprint"], int(data["days"]), total)
+
+
+# --- the rule -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FinalityRule:
+    """The knobs of the rule.
+
+    :param settle_period: no verdict of "final" before the month's end plus this.
+    :param require_all_days: every UTC day of the month must be present as a bucket.
+    :param stable_observations: how many consecutive counted observations must be identical (N ≥ 1).
+    :param min_observation_interval: the least time, by LaunchDarkly's clock, between counted observations.
+    """
+
+    settle_period: timedelta = timedelta(days=3)
+    require_all_days: bool = True
+    stable_observations: int = 2
+    min_observation_interval: timedelta = timedelta(hours=6)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.settle_period, timedelta) or self.settle_period < timedelta(0):
+            raise LaunchDarklyUsageValidationError("settle_period", self.settle_period, "a timedelta >= 0")
+        if (
+            not isinstance(self.stable_observations, int)
+            or isinstance(self.stable_observations, bool)
+            or self.stable_observations < 1
+        ):
+            raise LaunchDarklyUsageValidationError(
+                "stable_observations", self.stable_observations, "an integer >= 1"
+            )
+        if not isinstance(
+            self.min_observation_interval, timedelta
+        ) or self.min_observation_interval < timedelta(0):
+            raise LaunchDarklyUsageValidationError(
+                "min_observation_interval", self.min_observation_interval, "a timedelta >= 0"
+            )
+
+
+@dataclass(frozen=True)
+class FinalityState:
+    """The current run of identical counted observations, oldest first (at most N are kept)."""
+
+    observations: tuple[Observation, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": STATE_VERSION, "observations": [o.to_json() for o in self.observations]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> FinalityState:
+        """Rebuild a state; ``None`` is the empty state.
+
+        :raises ValueError: for anything that is not a state this module wrote.
+        """
+        if data is None:
+            return cls()
+        if not isinstance(data, Mapping) or data.get("version") != STATE_VERSION:
+            raise ValueError(f"not a finality state of version {STATE_VERSION}: {data!r}")
+        raw = data.get("observations")
+        if not isinstance(raw, list):
+            raise ValueError(f"finality state without an observations list: {data!r}")
+        try:
+            return cls(tuple(Observation.from_json(o) for o in raw))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"malformed finality state: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The rule's answer to one observation.
+
+    :param done: whether the month is final.
+    :param code: a machine-readable reason.
+    :param reason: the reason in words (also what a timeout reports).
+    :param unchanged: identical counted observations so far.
+    :param until: when the blocking condition lifts at the earliest, if known.
+    :param missing_days: the days still absent, ISO dates.
+    """
+
+    done: bool
+    code: VerdictCode
+    reason: str
+    unchanged: int = 0
+    until: datetime | None = None
+    missing_days: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "done": self.done,
+            "code": self.code,
+            "reason": self.reason,
+            "unchanged": self.unchanged,
+            "until": _iso(self.until) if self.until else None,
+            "missing_days": list(self.missing_days),
+        }
+
+
+def _days_text(days: Sequence[str]) -> str:
+    if len(days) <= 6:
+        return ", ".join(days)
+    return f"{', '.join(days[:3])}, … {days[-1]} ({len(days)} days)"
+
+
+def judge(
+    rule: FinalityRule, window: MonthWindow, state: FinalityState, observation: Observation
+) -> tuple[Verdict, FinalityState]:
+    """Judge one new observation of ``window`` given the earlier ones.
+
+    Observations before the time floor or with days missing do not count and end the current run: only
+    complete observations after the settle period are compared. An observation that differs from the run
+    starts a new run. One identical to the run but sooner than ``min_observation_interval`` after its last
+    counted member is ignored (it neither counts nor resets).
+    """
+    n = rule.stable_observations
+    floor = window.end + rule.settle_period
+    if observation.at < floor:
+        return (
+            Verdict(False, "before_settle", f"before month end + settle (until {_iso(floor)})", until=floor),
+            FinalityState(),
+        )
+    if rule.require_all_days and observation.missing_days:
+        return (
+            Verdict(
+                False,
+                "missing_days",
+                f"missing days: {_days_text(observation.missing_days)}",
+                missing_days=observation.missing_days,
+            ),
+            FinalityState(),
+        )
+    run = state.observations
+    if run and run[-1].fingerprint == observation.fingerprint:
+        last = run[-1]
+        next_at = last.at + rule.min_observation_interval
+        if observation.at < next_at:
+            return (
+                Verdict(
+                    False,
+                    "too_soon",
+                    f"{len(run)} of {n} unchanged observations (the next one counts from {_iso(next_at)})",
+                    unchanged=len(run),
+                    until=next_at,
+                ),
+                state,
+            )
+        new_run = (*run, observation)[-n:]
+        changed_note = ""
+    else:
+        new_run = (observation,)
+        changed_note = (
+            f"figures still changing (the daily series differ from the observation at {_iso(run[-1].at)}); "
+            if run
+            else ""
+        )
+    new_state = FinalityState(new_run)
+    k = len(new_run)
+    if k >= n:
+        return (
+            Verdict(True, "final", f"final: {k} of {n} unchanged observations", unchanged=k),
+            new_state,
+        )
+    return (
+        Verdict(
+            False,
+            "changing" if changed_note else "accumulating",
+            f"{changed_note}{k} of {n} unchanged observations",
+            unchanged=k,
+            until=observation.at + rule.min_observation_interval,
+        ),
+        new_state,
+    )
+
+
+def final_result(
+    *,
+    window: MonthWindow,
+    operation: str,
+    filters: Mapping[str, Any] | None,
+    state: FinalityState,
+    summary: MonthSummary,
+    cumulative: bool,
+) -> dict[str, Any]:
+    """The XCom value of a month judged final (JSON-safe).
+
+    :param state: the state returned with the "final" verdict; its last observation is the judgement.
+    :param summary: the summary of that last observation.
+    """
+    if not state.observations:
+        raise ValueError("a final result needs at least one observation")
+    first, last = state.observations[0], state.observations[-1]
+    return {
+        "month": window.label,
+        "operation": operation,
+        "filters": _json_safe(dict(filters or {})),
+        "final": True,
+        "judged_final_at": _iso(last.at),
+        "unchanged_since": _iso(first.at),
+        "observations": len(state.observations),
+        "days": summary.days_present,
+        "aggregation": "month_to_date" if cumulative else "sum of daily values",
+        "series": [figure.to_json() for figure in summary.series],
+        "total": summary.total,
+        "fingerprint": summary.fingerprint,
+    }
+
+
+def _json_safe(value: Any) -> Any:
+    """Filters as JSON: tuples become lists, anything exotic its string form."""
+    return json.loads(json.dumps(value, default=str))
+
+
+__all__ = [
+    "RESERVED_ARGUMENTS",
+    "FinalityRule",
+    "FinalityState",
+    "MonthSummary",
+    "MonthWindow",
+    "Observation",
+    "SeriesFigure",
+    "Verdict",
+    "final_result",
+    "is_cumulative",
+    "judge",
+    "month_arguments",
+    "summarize",
+]
