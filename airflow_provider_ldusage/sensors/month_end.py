@@ -157,11 +157,13 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
         store = context.get("task_state_store")
         if store is None:
             if self.reschedule and self.rule.stable_observations > 1:
-                self.log.warning(
-                    "No task state store in the context (Airflow < 3.3?): in reschedule mode each poke "
-                    "starts without the earlier observations, so stable_observations=%s can never be met; "
-                    "use mode='poke' or deferrable=True",
-                    self.rule.stable_observations,
+                # Waiting days for a verdict that can never come would be a quiet misuse: fail now.
+                raise LaunchDarklyUsageValidationError(
+                    "mode",
+                    self.mode,
+                    "mode='poke' or deferrable=True on this Airflow: it has no task state store "
+                    "(Airflow < 3.3), so reschedule pokes forget earlier observations and "
+                    f"stable_observations={self.rule.stable_observations} could never be met",
                 )
             return FinalityState()
         stored = store.get(STATE_KEY)

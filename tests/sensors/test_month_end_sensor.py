@@ -241,3 +241,14 @@ def test_execute_complete_timeout_and_error_events() -> None:
     error = {"status": "error", "error_type": "LaunchDarklyUsageAuthError", "message": "HTTP 401"}
     with pytest.raises(LaunchDarklyUsageError, match="LaunchDarklyUsageAuthError: HTTP 401"):
         _sensor().execute_complete({}, error)  # type: ignore[arg-type]
+
+
+def test_reschedule_without_task_state_store_fails_fast() -> None:
+    """On an Airflow without the task state store, reschedule mode could never see N observations."""
+    from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
+    from airflow_provider_ldusage.finality import MonthWindow
+    from airflow_provider_ldusage.sensors.month_end import LaunchDarklyMonthEndSensor
+
+    sensor = LaunchDarklyMonthEndSensor(task_id="no_store", month="2026-02", mode="reschedule")
+    with pytest.raises(LaunchDarklyUsageValidationError, match="mode='poke' or deferrable=True"):
+        sensor._load_state({}, MonthWindow.parse("2026-02"))  # type: ignore[arg-type]
