@@ -30,6 +30,10 @@ typecheck: install
 pytest: install
 	$(BIN)/python -m pytest
 
+docs: install
+	$(BIN)/sphinx-build -W --keep-going -n -b html docs docs/_build/html
+
+# The docs are built with -W inside pytest (tests/docs), so `make test` fails on any docs warning too.
 test: lint typecheck pytest
 
 demo: install

@@ -61,7 +61,7 @@ def hook_method(ep: Endpoint) -> str:
     sig = ",\n".join("        " + a for a in args)
     doc = [f"{ep.counts[0].upper() + ep.counts[1:]}: ``GET {ep.path}`` (``{ep.operation_id}``)."]
     if ep.deprecated:
-        doc += ["", f".. deprecated:: LaunchDarkly deprecated this endpoint; use {ep.replacement}."]
+        doc += ["", f".. warning:: LaunchDarkly deprecated this endpoint; use {ep.replacement}."]
     doc.append("")
     for p in ep.path_params:
         doc.append(f":param {p.name}: {param_doc(ep, p)}")
@@ -80,7 +80,8 @@ def hook_method(ep: Endpoint) -> str:
     doc.append(f":return: the parsed ``{ep.response_kind}``.")
     wrapped = []
     for line in doc:
-        wrapped.extend(textwrap.wrap(line, 100, subsequent_indent="    ") or [""])
+        indent = "    " if line.startswith(":param") else "   " if line.startswith("..") else ""
+        wrapped.extend(textwrap.wrap(line, 100, subsequent_indent=indent) or [""])
     docstring = "\n".join(("        " + w) if w else "" for w in wrapped)
     call_args = ", ".join(f"{n}={n}" for n in ep.argument_names)
     if ep.has_window:
@@ -156,7 +157,7 @@ def operator_class(ep: Endpoint) -> str:
     if not ep.has_window:
         doc[-1] += " This operation takes no window: ``start``/``end``/``window`` are ignored."
     if ep.deprecated:
-        doc += ["", f".. deprecated:: LaunchDarkly deprecated this endpoint; use {ep.replacement}."]
+        doc += ["", f".. warning:: LaunchDarkly deprecated this endpoint; use {ep.replacement}."]
     doc.append("")
     for p in params:
         doc.append(f":param {p.name}: {param_doc(ep, p)} Templated.")
@@ -168,7 +169,7 @@ def operator_class(ep: Endpoint) -> str:
     doc.insert(-1, "")
     wrapped = []
     for line in doc:
-        indent = "    " if line.startswith(":param") else ""
+        indent = "    " if line.startswith(":param") else "   " if line.startswith("..") else ""
         wrapped.extend(textwrap.wrap(line, 102, subsequent_indent=indent, break_on_hyphens=False) or [""])
     docstring = "\n".join(("    " + w) if w else "" for w in wrapped)
     fields = ", ".join(f'"{p.name}"' for p in params)

@@ -237,7 +237,7 @@ class LaunchDarklyUsageHook(BaseHook):
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
         """Context-key usages of every context kind, client-side SDKs: ``GET /api/v2/usage/clientside-
-            contexts`` (``getContextsClientsideUsage``).
+        contexts`` (``getContextsClientsideUsage``).
 
         :param start: window start (inclusive), sent as epoch ms. Default: start of the current month. At
             most 365 days before ``end``.
@@ -292,7 +292,7 @@ class LaunchDarklyUsageHook(BaseHook):
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
         """Context-key usages of every context kind, server-side SDKs: ``GET /api/v2/usage/serverside-
-            contexts`` (``getContextsServersideUsage``).
+        contexts`` (``getContextsServersideUsage``).
 
         :param start: window start (inclusive), sent as epoch s. Default: start of the current month. At
             most 365 days before ``end``.
@@ -348,7 +348,7 @@ class LaunchDarklyUsageHook(BaseHook):
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
         """Context-key usages of every context kind, all SDKs: ``GET /api/v2/usage/total-contexts``
-            (``getContextsTotalUsage``).
+        (``getContextsTotalUsage``).
 
         :param start: window start (inclusive), sent as epoch ms. Default: start of the current month. At
             most 365 days before ``end``.
@@ -405,7 +405,7 @@ class LaunchDarklyUsageHook(BaseHook):
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
         """Monthly active context keys of the primary context kind, client-side SDKs: ``GET
-            /api/v2/usage/clientside-mau`` (``getMAUClientsideUsage``).
+        /api/v2/usage/clientside-mau`` (``getMAUClientsideUsage``).
 
         :param start: window start (inclusive), sent as epoch ms. Default: start of the current month. At
             most 365 days before ``end``.
@@ -458,7 +458,7 @@ class LaunchDarklyUsageHook(BaseHook):
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
         """Monthly active context keys of the primary context kind, all SDKs: ``GET /api/v2/usage/total-mau``
-            (``getMAUTotalUsage``).
+        (``getMAUTotalUsage``).
 
         :param start: window start (inclusive), sent as epoch ms. Default: start of the current month. At
             most 365 days before ``end``.
@@ -561,7 +561,7 @@ class LaunchDarklyUsageHook(BaseHook):
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
         """Experimentation events: ``GET /api/v2/usage/experimentation-events``
-            (``getExperimentationEventsUsage``).
+        (``getExperimentationEventsUsage``).
 
         :param start: window start (inclusive), sent as epoch ms. Default: start of the current month. At
             most 365 days before ``end``.
@@ -684,7 +684,7 @@ class LaunchDarklyUsageHook(BaseHook):
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
         """Service connections (fractional: metered in connection-minutes): ``GET /api/v2/usage/service-
-            connections`` (``getServiceConnectionsUsage``).
+        connections`` (``getServiceConnectionsUsage``).
 
         :param start: window start (inclusive), sent as epoch ms. Default: start of the current month. At
             most 365 days before ``end``.
@@ -806,7 +806,7 @@ class LaunchDarklyUsageHook(BaseHook):
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
         """Observability sessions: ``GET /api/v2/usage/observability/sessions``
-            (``getObservabilitySessionsUsage``).
+        (``getObservabilitySessionsUsage``).
 
         :param start: window start (inclusive), sent as epoch s. Default: start of the current month.
         :param end: window end (exclusive). Default: now.
@@ -874,8 +874,8 @@ class LaunchDarklyUsageHook(BaseHook):
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
         """Flag evaluations of one flag, one series per variation: ``GET
-            /api/v2/usage/evaluations/{projectKey}/{environmentKey}/{featureFlagKey}``
-            (``getEvaluationsUsage``).
+        /api/v2/usage/evaluations/{projectKey}/{environmentKey}/{featureFlagKey}``
+        (``getEvaluationsUsage``).
 
         :param project_key: The project key. Path parameter ``projectKey``.
         :param environment_key: The environment key. Path parameter ``environmentKey``.
@@ -907,7 +907,7 @@ class LaunchDarklyUsageHook(BaseHook):
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
         """Events received by LaunchDarkly or published onward: ``GET /api/v2/usage/events/{type}``
-            (``getEventsUsage``).
+        (``getEventsUsage``).
 
         :param type: ``received`` or ``published`` events. Path parameter ``type``.
         :param start: window start (inclusive), sent as epoch ms (unit undocumented; ms assumed). Default:
@@ -951,7 +951,7 @@ class LaunchDarklyUsageHook(BaseHook):
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
         """Streaming connections, one series per SDK name and version: ``GET
-            /api/v2/usage/streams/{source}/bysdkversion`` (``getStreamUsageBySdkVersion``).
+        /api/v2/usage/streams/{source}/bysdkversion`` (``getStreamUsageBySdkVersion``).
 
         :param source: Which SDKs' streams: ``client`` or ``server``. Path parameter ``source``.
         :param start: window start (inclusive), sent as epoch ms (unit undocumented; ms assumed). Default:
@@ -995,8 +995,8 @@ class LaunchDarklyUsageHook(BaseHook):
     ) -> dict[str, Any]:
         """Legacy user-based MAU, daily: ``GET /api/v2/usage/mau`` (``getMauUsage``).
 
-        .. deprecated:: LaunchDarkly deprecated this endpoint; use get_mau_total_usage /
-            LaunchDarklyMauTotalUsageOperator (total-mau).
+        .. warning:: LaunchDarkly deprecated this endpoint; use get_mau_total_usage /
+           LaunchDarklyMauTotalUsageOperator (total-mau).
 
         :param start: window start (inclusive), sent as epoch ms (unit undocumented; ms assumed). Default:
             30 days ago.
@@ -1042,10 +1042,10 @@ class LaunchDarklyUsageHook(BaseHook):
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
         """Legacy MAU split into browser, mobile and backend: ``GET /api/v2/usage/mau/bycategory``
-            (``getMauUsageByCategory``).
+        (``getMauUsageByCategory``).
 
-        .. deprecated:: LaunchDarkly deprecated this endpoint; use get_mau_clientside_usage and
-            get_mau_total_usage grouped by sdkType.
+        .. warning:: LaunchDarkly deprecated this endpoint; use get_mau_clientside_usage and
+           get_mau_total_usage grouped by sdkType.
 
         :param start: window start (inclusive), sent as epoch ms (unit undocumented; ms assumed). Default:
             30 days ago.
@@ -1064,7 +1064,7 @@ class LaunchDarklyUsageHook(BaseHook):
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
         """Names of the SDKs that produced MAU in the window: ``GET /api/v2/usage/mau/sdks``
-            (``getMauSdksByType``).
+        (``getMauSdksByType``).
 
         :param start: window start (inclusive), sent as epoch ms. Default: 7 days ago.
         :param end: window end (exclusive). Default: now.
@@ -1080,7 +1080,7 @@ class LaunchDarklyUsageHook(BaseHook):
         source: Literal["client", "server"],
     ) -> dict[str, Any]:
         """SDK name and version pairs seen streaming in the past 60 days: ``GET
-            /api/v2/usage/streams/{source}/sdkversions`` (``getStreamUsageSdkversion``).
+        /api/v2/usage/streams/{source}/sdkversions`` (``getStreamUsageSdkversion``).
 
         :param source: Which SDKs' streams: ``client`` or ``server``. Path parameter ``source``.
         :return: the parsed ``SdkVersionListRep``.

@@ -1270,8 +1270,8 @@ class LaunchDarklyMauUsageOperator(LaunchDarklyUsageBaseOperator):
 
     Hook method: ``LaunchDarklyUsageHook.get_mau_usage``.
 
-    .. deprecated:: LaunchDarkly deprecated this endpoint; use get_mau_total_usage /
-    LaunchDarklyMauTotalUsageOperator (total-mau).
+    .. warning:: LaunchDarkly deprecated this endpoint; use get_mau_total_usage /
+       LaunchDarklyMauTotalUsageOperator (total-mau).
 
     :param project: Project key(s) to keep. Sent as ``project``, once per value. Templated.
     :param environment: Environment key(s) to keep; requires exactly one project. Sent as ``environment``,
@@ -1357,8 +1357,8 @@ class LaunchDarklyMauUsageByCategoryOperator(LaunchDarklyUsageBaseOperator):
 
     Hook method: ``LaunchDarklyUsageHook.get_mau_usage_by_category``.
 
-    .. deprecated:: LaunchDarkly deprecated this endpoint; use get_mau_clientside_usage and
-    get_mau_total_usage grouped by sdkType.
+    .. warning:: LaunchDarkly deprecated this endpoint; use get_mau_clientside_usage and
+       get_mau_total_usage grouped by sdkType.
 
 
     Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
