@@ -125,9 +125,19 @@ class Endpoint:
     query_params: tuple[QueryParam, ...] = ()
     replacement: str | None = None
     _params_by_name: Mapping[str, QueryParam] = field(init=False, repr=False, compare=False)
+    _argument_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    accepted_names: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Derived once: request building consults these on every call.
         object.__setattr__(self, "_params_by_name", {p.name: p for p in self.query_params})
+        names = [p.name for p in self.path_params]
+        if self.has_window:
+            names += ["start", "end"]
+        names += [p.name for p in self.query_params]
+        object.__setattr__(self, "_argument_names", tuple(names))
+        accepted = set(names) | ({"time_unit"} if self.has_window else set())
+        object.__setattr__(self, "accepted_names", frozenset(accepted))
 
     @property
     def deprecated(self) -> bool:
@@ -153,12 +163,8 @@ class Endpoint:
 
     @property
     def argument_names(self) -> tuple[str, ...]:
-        """Every Python argument of the hook method, in order (window first)."""
-        names = [p.name for p in self.path_params]
-        if self.has_window:
-            names += ["start", "end"]
-        names += [p.name for p in self.query_params]
-        return tuple(names)
+        """Every Python argument of the hook method, in order (path parameters, window, filters)."""
+        return self._argument_names
 
     def query_param(self, name: str) -> QueryParam | None:
         return self._params_by_name.get(name)

@@ -158,6 +158,13 @@ class LaunchDarklyUsageResponseError(LaunchDarklyUsageError):
         return (type(self), (self.method, self.path, self.problem))
 
 
+class LaunchDarklyUsageInvalidBodyError(LaunchDarklyUsageResponseError):
+    """A 2xx body that is not valid JSON at all, most often because it was cut short in transit.
+
+    Unlike a well-formed body of the wrong shape, this is retried: the same GET may well arrive whole.
+    """
+
+
 __all__ = [
     "LaunchDarklyUsageAPIError",
     "LaunchDarklyUsageAuthError",
@@ -165,6 +172,7 @@ __all__ = [
     "LaunchDarklyUsageConfigError",
     "LaunchDarklyUsageError",
     "LaunchDarklyUsageForbiddenError",
+    "LaunchDarklyUsageInvalidBodyError",
     "LaunchDarklyUsageNotFoundError",
     "LaunchDarklyUsageRateLimitError",
     "LaunchDarklyUsageResponseError",

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -66,7 +66,7 @@ class _Piece:
 
     __slots__ = ("by_key", "duplicates", "slices")
 
-    def __init__(self, slices: list[dict[str, Any]], by_key: dict[str, _Series]) -> None:
+    def __init__(self, slices: Sequence[dict[str, Any]], by_key: dict[str, _Series]) -> None:
         self.slices = slices
         self.by_key = by_key
         # time (ms) -> keys of this slice already delivered by an earlier piece (normally empty).
@@ -92,7 +92,8 @@ class UsageRows:
         self.window_end = iso(window_end) if window_end else None
         self._series: dict[str, _Series] = {}
         self._pieces: list[_Piece] = []
-        self._times: dict[int, list[tuple[_Piece, dict[str, Any]]]] = {}
+        # bucket time (ms) -> (piece number, slice position) of every response slice holding it
+        self._times: dict[int, list[tuple[int, int]]] = {}
         self._list_rows: dict[tuple[str, ...], None] = {}
         self._columns: dict[str, None] = {}
         self._count = 0
@@ -128,25 +129,34 @@ class UsageRows:
     def _add_series(self, response: dict[str, Any]) -> None:
         metadata = response.get("metadata") or []
         by_key = {str(i): self._register(m if isinstance(m, dict) else {}) for i, m in enumerate(metadata)}
-        slices: list[dict[str, Any]] = response.get("series") or []
+        # A plain list or the hook's lazily decoded series: slices are read here once (counting, spotting
+        # duplicate buckets) and again when written, and never kept decoded in between.
+        slices: Sequence[dict[str, Any]] = response.get("series") or []
         piece = _Piece(slices, by_key)
+        number = len(self._pieces)
         count = 0
-        for item in slices:
+        for position, item in enumerate(slices):
             keys = len(item) - 1  # every key but "time" is a series value
             if keys > len(by_key):  # a key no metadata entry describes (cheap test, exact below)
                 self._adopt_orphans(item, by_key)
             when = item["time"]
             earlier = self._times.get(when)
             if earlier is None:
-                self._times[when] = [(piece, item)]
+                self._times[when] = [(number, position)]
             else:
                 self._adopt_orphans(item, by_key)
-                seen = {p.by_key[k].index for p, s in earlier for k in s if k != "time" and k in p.by_key}
+                seen: set[int] = set()
+                for other_number, other_position in earlier:
+                    other = self._pieces[other_number] if other_number < number else piece
+                    # Rare (a bucket two responses both hold), so re-reading that slice is cheap enough.
+                    other_item = other.slices[other_position]
+                    known = other.by_key
+                    seen.update(known[k].index for k in other_item if k != "time" and k in known)
                 dup = frozenset(k for k in item if k != "time" and by_key[k].index in seen)
                 if dup:
-                    piece.duplicates[when] = dup
+                    piece.duplicates[when] = piece.duplicates.get(when, frozenset()) | dup
                     keys -= len(dup)
-                earlier.append((piece, item))
+                earlier.append((number, position))
             count += keys
         self._pieces.append(piece)
         self._count += count

@@ -81,7 +81,7 @@ def hook_method(ep: Endpoint) -> str:
     wrapped = []
     for line in doc:
         indent = "    " if line.startswith(":param") else "   " if line.startswith("..") else ""
-        wrapped.extend(textwrap.wrap(line, 100, subsequent_indent=indent) or [""])
+        wrapped.extend(textwrap.wrap(line, 100, subsequent_indent=indent, break_on_hyphens=False) or [""])
     docstring = "\n".join(("        " + w) if w else "" for w in wrapped)
     call_args = ", ".join(f"{n}={n}" for n in ep.argument_names)
     if ep.has_window:

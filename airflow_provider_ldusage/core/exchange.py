@@ -14,11 +14,11 @@ from typing import Any
 
 from airflow_provider_ldusage.core.ratelimit import RateLimitBudget, lower_headers
 from airflow_provider_ldusage.core.request import UsageRequest
-from airflow_provider_ldusage.core.response import api_error, check_shape, decode_json
+from airflow_provider_ldusage.core.response import api_error, decode_checked
 from airflow_provider_ldusage.core.retry import Outcome, RetryPolicy, decide
 from airflow_provider_ldusage.exceptions import (
     LaunchDarklyUsageError,
-    LaunchDarklyUsageResponseError,
+    LaunchDarklyUsageInvalidBodyError,
     LaunchDarklyUsageTransportError,
 )
 
@@ -60,8 +60,13 @@ def exchange(
     clock: Callable[[], float],
     rng: random.Random,
     secret: str,
+    decode: Callable[[UsageRequest, bytes], dict[str, Any]] = decode_checked,
 ) -> Generator[Step, Reply | None, dict[str, Any]]:
-    """Drive one call to completion; returns the checked body or raises a ``LaunchDarklyUsageError``."""
+    """Drive one call to completion; returns the checked body or raises a ``LaunchDarklyUsageError``.
+
+    ``decode`` turns a 2xx body into the result: ``decode_checked`` (parse all) or ``decode_lazily``
+    (series slices parsed as they are read), both from :mod:`airflow_provider_ldusage.core.response`.
+    """
     attempt = 0
     waited = 0.0
     last_error: LaunchDarklyUsageError | None = None
@@ -78,17 +83,16 @@ def exchange(
             budget.observe(request.route, headers, clock())
             if 200 <= reply.status < 300:
                 try:
-                    return check_shape(request, decode_json(request, reply.body))
-                except LaunchDarklyUsageResponseError as exc:
-                    if not _looks_truncated(reply.body):
-                        raise
-                    # A body cut short is a transport fault: the same GET may well succeed again.
-                    outcome = Outcome(reply.status, headers, fault="truncated body")
+                    return decode(request, reply.body)
+                except LaunchDarklyUsageInvalidBodyError as exc:
+                    # A body cut short is a transport fault: the same GET may well succeed again. (A body
+                    # that parses but has the wrong shape is raised at once: no retry changes it.)
+                    outcome = Outcome(reply.status, headers, fault="truncated or invalid JSON body")
                     last_error = exc
             else:
                 outcome = Outcome(reply.status, headers)
                 last_error = api_error(
-                    request, reply.status, headers, reply.body, retries=attempt, secret=secret
+                    request, reply.status, headers, reply.body, retries=attempt, secret=secret, now=clock()
                 )
         decision = decide(policy, outcome, attempt, waited, clock(), rng)
         if not decision.retry:
@@ -98,8 +102,3 @@ def exchange(
         attempt += 1
         yield Wait(decision.wait, decision.reason, attempt)
         waited += decision.wait
-
-
-def _looks_truncated(body: bytes) -> bool:
-    text = body.strip()
-    return not text or not text.endswith((b"}", b"]"))

@@ -17,9 +17,25 @@ RESET = "x-ratelimit-reset"
 RETRY_AFTER = "retry-after"
 
 
+CONTENT_TYPE = "content-type"
+# The only response headers the core reads; the rest are never copied.
+_READ = (GLOBAL_REMAINING, ROUTE_REMAINING, RESET, RETRY_AFTER, CONTENT_TYPE)
+
+
 def lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Header names folded to lower case, so every reader here can use plain dict lookups."""
-    return {k.lower(): v for k, v in headers.items()}
+    """The headers the core reads, under lower-case names, so readers here use plain dict lookups.
+
+    Transports hand over case-insensitive mappings (requests, httpx): those are asked for the few names
+    needed. A plain dict is folded whole.
+    """
+    if type(headers) is dict:
+        return {k.lower(): v for k, v in headers.items()}
+    picked = {}
+    for name in _READ:
+        value = headers.get(name)
+        if value is not None:
+            picked[name] = value
+    return picked
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: float) -> float | None:

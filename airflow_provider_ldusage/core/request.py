@@ -15,9 +15,6 @@ from airflow_provider_ldusage.catalogue import BETA_HEADER, Endpoint, QueryParam
 from airflow_provider_ldusage.core.timeconv import iso, to_utc, to_wire
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
 
-# Arguments every windowed operation takes besides the catalogue's parameters.
-CONTROL_ARGUMENTS = ("time_unit",)
-
 
 @dataclass(frozen=True)
 class UsageRequest:
@@ -103,17 +100,15 @@ def build_request(
 
 
 def _reject_unknown(endpoint: Endpoint, arguments: Mapping[str, object]) -> None:
-    known = set(endpoint.argument_names)
-    if endpoint.has_window:
-        known.update(CONTROL_ARGUMENTS)
+    if endpoint.accepted_names.issuperset(arguments):
+        return
+    known = sorted(endpoint.accepted_names)
     for name, value in arguments.items():
-        if name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=1)
+        if name not in endpoint.accepted_names:
+            close = difflib.get_close_matches(name, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise LaunchDarklyUsageValidationError(
-                name,
-                value,
-                f"not an argument of {endpoint.method_name}{hint}; it takes {', '.join(sorted(known))}",
+                name, value, f"not an argument of {endpoint.method_name}{hint}; it takes {', '.join(known)}"
             )
 
 

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 from airflow_provider_ldusage.core.ratelimit import reset_seconds, retry_after_seconds
 
-NEVER_RETRIED = frozenset({400, 401, 403, 404})
-
 
 @dataclass(frozen=True)
 class RetryPolicy:

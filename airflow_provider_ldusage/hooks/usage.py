@@ -6,6 +6,7 @@ import random
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -17,7 +18,7 @@ from airflow_provider_ldusage.catalogue import TimeUnit, endpoint
 from airflow_provider_ldusage.core.exchange import Reply, Wait, exchange
 from airflow_provider_ldusage.core.ratelimit import RateLimitBudget
 from airflow_provider_ldusage.core.request import UsageRequest, build_request, request_headers
-from airflow_provider_ldusage.core.response import server_time
+from airflow_provider_ldusage.core.response import decode_checked, decode_lazily, server_time
 from airflow_provider_ldusage.core.retry import RetryPolicy
 from airflow_provider_ldusage.core.timeconv import TimeInput
 from airflow_provider_ldusage.hooks._connection import (
@@ -91,8 +92,7 @@ class LaunchDarklyUsageHook(BaseHook):
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
-        # LaunchDarkly's clock as of the last response (its Date header); None before any response.
-        self.last_server_time: datetime | None = None
+        self._last_date: str | None = None
         self._budget = RateLimitBudget(max_wait=max_reset_wait)
         self._max_reset_wait = max_reset_wait
         self._session_obj: requests.Session | None = None
@@ -105,12 +105,15 @@ class LaunchDarklyUsageHook(BaseHook):
         conn = self.get_connection(self.launchdarkly_conn_id)
         if conn.password:
             mask_token(conn.password)
-        return settings_from_connection(
+        settings = settings_from_connection(
             self.launchdarkly_conn_id, conn.host, conn.password, conn.extra_dejson, self._overrides
         )
+        mask_token(settings.token)  # the token sent may differ (a "Bearer " prefix dropped)
+        return settings
 
-    @property
+    @cached_property
     def retry_policy(self) -> RetryPolicy:
+        """The retry bounds: connection extras, overridden by hook arguments."""
         s = self.settings
         return RetryPolicy(
             max_retries=s.max_retries,
@@ -119,6 +122,12 @@ class LaunchDarklyUsageHook(BaseHook):
             backoff_max=self._backoff_max,
             max_reset_wait=self._max_reset_wait,
         )
+
+    @property
+    def last_server_time(self) -> datetime | None:
+        """LaunchDarkly's clock (its ``Date`` header) as of the last response; ``None`` before any."""
+        # Parsed on demand: only the month-end sensor reads it, and every call would pay otherwise.
+        return server_time({"date": self._last_date}) if self._last_date else None
 
     def get_conn(self) -> requests.Session:
         """The hook's ``requests.Session`` (one per hook), with the fixed headers set."""
@@ -150,43 +159,66 @@ class LaunchDarklyUsageHook(BaseHook):
         Arguments equal to ``None`` are left out. Unknown argument names raise
         :class:`~airflow_provider_ldusage.exceptions.LaunchDarklyUsageValidationError`.
         """
+        return self.send(self._build_warned(operation, arguments))
+
+    def call_lazy(self, operation: str, **arguments: Any) -> dict[str, Any]:
+        """Like :meth:`call`, but a series response's ``series`` is decoded one time slice at a time.
+
+        The body is checked up to the slice boundaries at once and held as bytes; each slice is parsed
+        (and shape-checked) when it is read. A year of hourly data for a thousand series then costs about
+        the size of the response instead of several times it. Iterate ``series`` rather than keep slices.
+        """
+        return self.send(self._build_warned(operation, arguments), lazy=True)
+
+    def _build_warned(self, operation: str, arguments: dict[str, Any]) -> UsageRequest:
         request = self.build(operation, **arguments)
         if request.endpoint.deprecated:
             warnings.warn(
                 f"{request.endpoint.method_name} calls {request.endpoint.path}, which LaunchDarkly has "
                 f"deprecated; use {request.endpoint.replacement} instead",
                 DeprecationWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-        return self.send(request)
+        return request
 
-    def send(self, request: UsageRequest) -> dict[str, Any]:
-        """Send a built request with timeouts, rate-limit waits and bounded retries; return the body."""
+    def send(self, request: UsageRequest, *, lazy: bool = False) -> dict[str, Any]:
+        """Send a built request with timeouts, rate-limit waits and bounded retries; return the body.
+
+        :param request: from :meth:`build`.
+        :param lazy: decode series slices on access (see :meth:`call_lazy`).
+        """
+        return self._send(request, self.retry_policy, decode_lazily if lazy else decode_checked)
+
+    def _send(
+        self,
+        request: UsageRequest,
+        policy: RetryPolicy,
+        decode: Callable[[UsageRequest, bytes], dict[str, Any]],
+    ) -> dict[str, Any]:
         import requests
 
         session = self.get_conn()
         settings = self.settings
         url = settings.base_url + request.path
         timeout = (settings.connect_timeout, settings.read_timeout)
-        conversation = exchange(
-            request, self.retry_policy, self._budget, self._clock, self._rng, settings.token
-        )
+        conversation = exchange(request, policy, self._budget, self._clock, self._rng, settings.token, decode)
         step = next(conversation)
         try:
             while True:
                 if isinstance(step, Wait):
-                    log_wait(self.log, step, request, self.retry_policy.max_retries)
+                    log_wait(self.log, step, request, policy.max_retries)
                     self._sleep(step.seconds)
                     step = conversation.send(None)
                     continue
                 try:
                     response = session.get(url, params=request.params, timeout=timeout)
                     reply = Reply(response.status_code, response.headers, response.content)
-                    self.last_server_time = server_time(response.headers) or self.last_server_time
+                    self._last_date = response.headers.get("date") or self._last_date
                 except (
                     requests.ConnectionError,
                     requests.Timeout,
                     requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError,
                 ) as exc:
                     reply = Reply(None, fault=describe_fault(exc))
                 step = conversation.send(reply)
@@ -197,18 +229,13 @@ class LaunchDarklyUsageHook(BaseHook):
     def test_connection(self) -> tuple[bool, str]:
         """Check the token, the beta header and usage read access with one cheap read-only call.
 
-        Never raises: returns ``(ok, message)``, as the Airflow UI's *Test* button expects.
+        Never raises: returns ``(ok, message)``, as the Airflow UI's *Test* button expects. It does not
+        retry: the button should answer in seconds, and a retried 429 would only hide the cause.
         """
         try:
             request = self.build("getStreamUsageSdkversion", source="server")
-            saved = self._overrides["max_retries"]
-            self._overrides["max_retries"] = 0
-            self.__dict__.pop("settings", None)
-            try:
-                data = self.send(request)
-            finally:
-                self._overrides["max_retries"] = saved
-                self.__dict__.pop("settings", None)
+            policy = replace(self.retry_policy, max_retries=0)
+            data = self._send(request, policy, decode_checked)
         except Exception as exc:  # the UI wants a message, never a traceback
             return False, str(exc)
         count = len(data.get("sdkVersions", []))
@@ -236,8 +263,8 @@ class LaunchDarklyUsageHook(BaseHook):
         granularity: Literal["daily", "monthly"] | None = None,
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
-        """Context-key usages of every context kind, client-side SDKs: ``GET /api/v2/usage/clientside-
-        contexts`` (``getContextsClientsideUsage``).
+        """Context-key usages of every context kind, client-side SDKs: ``GET
+        /api/v2/usage/clientside-contexts`` (``getContextsClientsideUsage``).
 
         :param start: window start (inclusive), sent as epoch ms. Default: start of the current month. At
             most 365 days before ``end``.
@@ -291,8 +318,8 @@ class LaunchDarklyUsageHook(BaseHook):
         granularity: Literal["daily", "monthly"] | None = None,
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
-        """Context-key usages of every context kind, server-side SDKs: ``GET /api/v2/usage/serverside-
-        contexts`` (``getContextsServersideUsage``).
+        """Context-key usages of every context kind, server-side SDKs: ``GET
+        /api/v2/usage/serverside-contexts`` (``getContextsServersideUsage``).
 
         :param start: window start (inclusive), sent as epoch s. Default: start of the current month. At
             most 365 days before ``end``.
@@ -683,8 +710,8 @@ class LaunchDarklyUsageHook(BaseHook):
         granularity: Literal["daily", "hourly", "monthly"] | None = None,
         time_unit: TimeUnit | None = None,
     ) -> dict[str, Any]:
-        """Service connections (fractional: metered in connection-minutes): ``GET /api/v2/usage/service-
-        connections`` (``getServiceConnectionsUsage``).
+        """Service connections (fractional: metered in connection-minutes): ``GET
+        /api/v2/usage/service-connections`` (``getServiceConnectionsUsage``).
 
         :param start: window start (inclusive), sent as epoch ms. Default: start of the current month. At
             most 365 days before ``end``.

@@ -81,10 +81,14 @@ class LaunchDarklyUsageAsyncHook(BaseHook):
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
-        # LaunchDarkly's clock as of the last response (its Date header); None before any response.
-        self.last_server_time: datetime | None = None
+        self._last_date: str | None = None
         self._budget = RateLimitBudget(max_wait=max_reset_wait)
         self._settings: ConnectionSettings | None = None
+
+    @property
+    def last_server_time(self) -> datetime | None:
+        """LaunchDarkly's clock (its ``Date`` header) as of the last response; ``None`` before any."""
+        return server_time({"date": self._last_date}) if self._last_date else None
 
     async def settings(self) -> ConnectionSettings:
         """The connection's settings, fetched with ``aget_connection`` once and validated."""
@@ -96,6 +100,7 @@ class LaunchDarklyUsageAsyncHook(BaseHook):
             self._settings = settings_from_connection(
                 self.launchdarkly_conn_id, conn.host, conn.password, extra, self._overrides
             )
+            mask_token(self._settings.token)  # the token sent may differ (a "Bearer " prefix dropped)
         return self._settings
 
     def build(self, operation: str, **arguments: Any) -> UsageRequest:
@@ -132,7 +137,7 @@ class LaunchDarklyUsageAsyncHook(BaseHook):
                     try:
                         response = await client.get(request.path, params=list(request.params))
                         reply = Reply(response.status_code, response.headers, response.content)
-                        self.last_server_time = server_time(response.headers) or self.last_server_time
+                        self._last_date = response.headers.get("date") or self._last_date
                     except (httpx.TransportError, httpx.DecodingError) as exc:
                         reply = Reply(None, fault=describe_fault(exc))
                     step = conversation.send(reply)

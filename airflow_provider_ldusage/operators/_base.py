@@ -154,11 +154,12 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         rows = UsageRows(ep, window.start if window else None, window.end if window else None)
         try:
             if window is None:
-                rows.add(hook.call(ep.operation_id, **arguments))
+                rows.add(hook.call_lazy(ep.operation_id, **arguments))
             else:
                 hook.build(ep.operation_id, start=pieces[0].start, end=pieces[0].end, **arguments)
                 for piece in pieces:
-                    rows.add(hook.call(ep.operation_id, start=piece.start, end=piece.end, **arguments))
+                    # Lazy: slices stay bytes until written, so a year of hourly data fits a small worker.
+                    rows.add(hook.call_lazy(ep.operation_id, start=piece.start, end=piece.end, **arguments))
         finally:
             hook.close()
         self.log.info("%s: %d row(s)", ep.operation_id, len(rows))

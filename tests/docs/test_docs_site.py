@@ -6,6 +6,7 @@ The site is built once per session into a temporary folder (the same command as 
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import re
 import subprocess
 import sys
@@ -282,14 +283,17 @@ def test_markdown_results_become_rst_tables() -> None:
     assert "     ncalls  tottime" in text
 
 
-def test_wrapped_summary_lines_are_joined() -> None:
-    ext = _extension()
-    lines = ["Counts things: ``GET /api/v2/usage/clientside-", "    contexts`` (``op``).", "", ":param x: y"]
-    ext.join_wrapped_summary(None, "method", "m", None, None, lines)
-    assert lines[0] == "Counts things: ``GET /api/v2/usage/clientside-contexts`` (``op``)."
-    deprecated = ["Summary.", "", ".. deprecated:: LaunchDarkly deprecated this endpoint; use", "x / y.", ""]
-    ext.deprecation_as_warning(None, "class", "c", None, None, deprecated)
-    assert deprecated[2:5] == [".. warning::", "", "   LaunchDarkly deprecated this endpoint; use x / y."]
+def test_generated_docstrings_keep_paths_whole() -> None:
+    """The hook's and operators' generated summaries name each path unbroken, on unindented lines."""
+    from airflow_provider_ldusage.catalogue import ENDPOINTS
+    from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
+    from airflow_provider_ldusage.operators import usage
+
+    for ep in ENDPOINTS:
+        for obj in (getattr(LaunchDarklyUsageHook, ep.method_name), getattr(usage, ep.operator_name)):
+            summary = inspect.cleandoc(obj.__doc__ or "").split("\n\n", 1)[0]
+            assert f"``GET {ep.path}``" in " ".join(summary.split()), obj
+            assert not any(line[:1].isspace() for line in summary.splitlines()), obj
 
 
 def test_rendered_results_parse_without_any_warning() -> None:

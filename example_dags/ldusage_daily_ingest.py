@@ -1,0 +1,189 @@
+"""Daily ingest: every current LaunchDarkly usage series for the UTC day that closed, as tidy rows.
+
+Runs at 06:00 UTC, so LaunchDarkly has had a few hours to count the day, and lands one JSON Lines object
+per endpoint, filter set and day under ``<storage root>/usage/<operationId>/``. A re-run replaces its
+objects instead of duplicating them, so clearing a day is a safe way to refresh figures that were still
+settling; the monthly close (``ldusage_monthly_close``) records each month's final figures.
+
+Configuration (no code change, nothing read at parse time):
+
+* Airflow Variable ``ldusage_storage_root``: a folder or storage URI (``s3://bucket/launchdarkly``);
+  default ``/tmp/ldusage``.
+* Airflow Variable ``ldusage_conn_id``: the ``launchdarkly`` connection; default ``launchdarkly_default``.
+* Param ``evaluation_flags``: the flags whose evaluations are ingested, one mapped task per flag.
+
+The two deprecated legacy MAU endpoints (``getMauUsage``, ``getMauUsageByCategory``) are left out on
+purpose: their replacements, total and client-side MAU, are ingested.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from airflow.sdk import DAG, Param, task
+
+from airflow_provider_ldusage.operators.usage import (
+    LaunchDarklyContextsClientsideUsageOperator,
+    LaunchDarklyContextsServersideUsageOperator,
+    LaunchDarklyContextsTotalUsageOperator,
+    LaunchDarklyDataExportEventsUsageOperator,
+    LaunchDarklyEvaluationsUsageOperator,
+    LaunchDarklyEventsUsageOperator,
+    LaunchDarklyExperimentationEventsUsageOperator,
+    LaunchDarklyExperimentationKeysUsageOperator,
+    LaunchDarklyMauClientsideUsageOperator,
+    LaunchDarklyMauTotalUsageOperator,
+    LaunchDarklyObservabilityErrorsUsageOperator,
+    LaunchDarklyObservabilityLogsUsageOperator,
+    LaunchDarklyObservabilitySessionsUsageOperator,
+    LaunchDarklyObservabilityTracesUsageOperator,
+    LaunchDarklyServiceConnectionsUsageOperator,
+    LaunchDarklyStreamUsageBySdkVersionOperator,
+    LaunchDarklyStreamUsageOperator,
+)
+
+# [START howto_ldusage_configuration]
+# Templates, rendered when a task runs: Variable.get at parse time would hit the metadata DB on every parse.
+CONN_ID = "{{ var.value.get('ldusage_conn_id', 'launchdarkly_default') }}"
+STORAGE_ROOT = "{{ var.value.get('ldusage_storage_root', '/tmp/ldusage') }}"
+LANDING = STORAGE_ROOT + "/usage"
+# [END howto_ldusage_configuration]
+
+# Endpoints without path parameters: one task each (mapping cannot vary the operator class).
+PLAIN_SERIES = (
+    ("contexts_clientside", LaunchDarklyContextsClientsideUsageOperator),
+    ("contexts_serverside", LaunchDarklyContextsServersideUsageOperator),
+    ("contexts_total", LaunchDarklyContextsTotalUsageOperator),
+    ("mau_clientside", LaunchDarklyMauClientsideUsageOperator),
+    ("data_export_events", LaunchDarklyDataExportEventsUsageOperator),
+    ("experimentation_events", LaunchDarklyExperimentationEventsUsageOperator),
+    ("experimentation_keys", LaunchDarklyExperimentationKeysUsageOperator),
+    ("service_connections", LaunchDarklyServiceConnectionsUsageOperator),
+    ("observability_errors", LaunchDarklyObservabilityErrorsUsageOperator),
+    ("observability_logs", LaunchDarklyObservabilityLogsUsageOperator),
+    ("observability_sessions", LaunchDarklyObservabilitySessionsUsageOperator),
+    ("observability_traces", LaunchDarklyObservabilityTracesUsageOperator),
+)
+
+# Flags that exist in the bundled emulator's account, so the DAG runs out of the box; set your own when
+# triggering, or change the default here.
+DEFAULT_EVALUATION_FLAGS = [
+    {"project_key": "default", "environment_key": "production", "feature_flag_key": "new-checkout"},
+    {"project_key": "default", "environment_key": "production", "feature_flag_key": "dark-mode"},
+    {"project_key": "default", "environment_key": "production", "feature_flag_key": "search-v2"},
+]
+
+with DAG(
+    dag_id="ldusage_daily_ingest",
+    description="Every LaunchDarkly usage series for the UTC day that closed, landed as tidy rows",
+    schedule="0 6 * * *",
+    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    # A handful of parallel requests stays well inside LaunchDarkly's rate limits; the hook waits out
+    # 429s and reset windows on its own.
+    max_active_tasks=4,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    params={
+        "evaluation_flags": Param(
+            DEFAULT_EVALUATION_FLAGS,
+            type="array",
+            items={
+                "type": "object",
+                "required": ["project_key", "environment_key", "feature_flag_key"],
+                "properties": {
+                    "project_key": {"type": "string"},
+                    "environment_key": {"type": "string"},
+                    "feature_flag_key": {"type": "string"},
+                },
+            },
+            description="Flags whose evaluations to ingest (project, environment and flag key each)",
+        ),
+    },
+    tags=["launchdarkly", "usage"],
+) as dag:
+    # [START howto_operator_mau_total_usage]
+    mau_total = LaunchDarklyMauTotalUsageOperator(
+        task_id="mau_total",
+        launchdarkly_conn_id=CONN_ID,
+        window="previous_day",  # the whole UTC day before the run, whatever time the schedule fires
+        group_by=["projectId", "sdkType"],
+        output_path=LANDING,  # one atomic JSON Lines object per endpoint, filter set and day
+    )
+    # [END howto_operator_mau_total_usage]
+
+    plain = [
+        operator(task_id=task_id, launchdarkly_conn_id=CONN_ID, window="previous_day", output_path=LANDING)
+        for task_id, operator in PLAIN_SERIES
+    ]
+
+    # [START howto_operator_mapped_path_parameters]
+    # One mapped task instance per path-parameter value: each lands its own object.
+    events = LaunchDarklyEventsUsageOperator.partial(
+        task_id="events", launchdarkly_conn_id=CONN_ID, window="previous_day", output_path=LANDING
+    ).expand(type=["received", "published"])
+    streams = LaunchDarklyStreamUsageOperator.partial(
+        task_id="streams", launchdarkly_conn_id=CONN_ID, window="previous_day", output_path=LANDING
+    ).expand(source=["client", "server"])
+    streams_by_sdk_version = LaunchDarklyStreamUsageBySdkVersionOperator.partial(
+        task_id="streams_by_sdk_version",
+        launchdarkly_conn_id=CONN_ID,
+        window="previous_day",
+        output_path=LANDING,
+    ).expand(source=["client", "server"])
+    # [END howto_operator_mapped_path_parameters]
+
+    # [START howto_operator_evaluations_mapped]
+    @task
+    def evaluation_targets(params: dict[str, Any]) -> list[dict[str, str]]:
+        """The flags to read, from the run's params (a trigger can pass its own list)."""
+        return [dict(flag) for flag in params["evaluation_flags"]]
+
+    evaluations = LaunchDarklyEvaluationsUsageOperator.partial(
+        task_id="evaluations", launchdarkly_conn_id=CONN_ID, window="previous_day", output_path=LANDING
+    ).expand_kwargs(evaluation_targets())
+    # [END howto_operator_evaluations_mapped]
+
+    @task
+    def manifest(summaries: list[Any], storage_root: str, ds: str | None = None) -> dict[str, Any]:
+        """Write ``_manifests/<day>.json`` listing every object the run landed, for downstream loaders."""
+        import json
+
+        from airflow.sdk import ObjectStoragePath
+
+        flat: list[dict[str, Any]] = []
+        for item in summaries:  # a mapped task's output is a sequence of summaries, read by index
+            flat.extend([item] if isinstance(item, dict) else [item[i] for i in range(len(item))])
+        flat.sort(key=lambda s: (s["endpoint"], s["path"]))
+        day = flat[0]["window_start"][:10] if flat else ds
+        root = storage_root if "://" in storage_root else f"file://{_absolute(storage_root)}"
+        target = ObjectStoragePath(f"{root}/usage/_manifests/{day}.json")
+        body = {"day": day, "objects": flat, "rows": sum(s["rows"] for s in flat)}
+        _write_atomically(target, json.dumps(body, indent=2).encode())
+        return {"manifest": str(target), "objects": len(flat), "rows": body["rows"]}
+
+    outputs = [mau_total.output, *(t.output for t in plain)]
+    outputs += [events.output, streams.output, streams_by_sdk_version.output, evaluations.output]
+    manifest(outputs, storage_root=STORAGE_ROOT)
+
+
+def _absolute(path: str) -> str:
+    import os
+
+    return os.path.abspath(os.path.expanduser(path))
+
+
+def _write_atomically(target: Any, data: bytes) -> None:
+    """Write to a hidden sibling, then move it into place: readers never see a partial object."""
+    import uuid
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        temporary.write_bytes(data)
+        temporary.move(target)
+    except BaseException:
+        if temporary.exists():
+            temporary.unlink()
+        raise

@@ -1,0 +1,342 @@
+"""Monthly close: wait until last month's usage is final, record its figures, and write a report.
+
+1. ``LaunchDarklyMonthEndSensor`` waits (in reschedule mode, so it holds no worker slot) until the month that
+   closed is final by an explicit rule: three days after the month's end, every day present, and the
+   figures unchanged across two observations six hours apart, by LaunchDarkly's clock.
+2. The final figures of MAU, contexts, service connections, experimentation and observability are fetched
+   for that month and the month before (month-to-date, daily), one mapped task instance per month, and
+   landed under ``<storage root>/monthly/<operationId>/``.
+3. A report, ``<storage root>/reports/ldusage_<YYYY-MM>.{html,md,svg,json}``: the month's figures beside the
+   previous month's, and a chart of usage per day per category, month over month (hand-written SVG, no
+   plotting library). Every file is written atomically.
+
+Configuration: Airflow Variables ``ldusage_storage_root`` (default ``/tmp/ldusage``) and
+``ldusage_conn_id`` (default ``launchdarkly_default``); param ``month`` (``YYYY-MM``) closes a given month
+instead of the one before the run.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from airflow.sdk import DAG, Param, task
+
+from airflow_provider_ldusage.operators.usage import (
+    LaunchDarklyContextsTotalUsageOperator,
+    LaunchDarklyExperimentationEventsUsageOperator,
+    LaunchDarklyExperimentationKeysUsageOperator,
+    LaunchDarklyMauTotalUsageOperator,
+    LaunchDarklyObservabilityErrorsUsageOperator,
+    LaunchDarklyObservabilityLogsUsageOperator,
+    LaunchDarklyObservabilitySessionsUsageOperator,
+    LaunchDarklyObservabilityTracesUsageOperator,
+    LaunchDarklyServiceConnectionsUsageOperator,
+)
+from airflow_provider_ldusage.sensors.month_end import LaunchDarklyMonthEndSensor
+
+CONN_ID = "{{ var.value.get('ldusage_conn_id', 'launchdarkly_default') }}"
+STORAGE_ROOT = "{{ var.value.get('ldusage_storage_root', '/tmp/ldusage') }}"
+
+# How often the sensor looks. An environment variable (free to read at parse time, unlike Variable.get)
+# lets `make demo` and the tests look every second against the emulator, whose clock runs fast.
+POKE_SECONDS = float(os.environ.get("LDUSAGE_EXAMPLE_POKE_SECONDS", "3600"))
+
+# task_id, report label, operator: the categories of the report, in display order.
+CATEGORIES = (
+    ("mau", "MAU", LaunchDarklyMauTotalUsageOperator),
+    ("contexts", "Contexts", LaunchDarklyContextsTotalUsageOperator),
+    ("service_connections", "Service connection minutes", LaunchDarklyServiceConnectionsUsageOperator),
+    ("experimentation_events", "Experimentation events", LaunchDarklyExperimentationEventsUsageOperator),
+    ("experimentation_keys", "Experimentation keys", LaunchDarklyExperimentationKeysUsageOperator),
+    ("observability_sessions", "Observability sessions", LaunchDarklyObservabilitySessionsUsageOperator),
+    ("observability_errors", "Observability errors", LaunchDarklyObservabilityErrorsUsageOperator),
+    ("observability_logs", "Observability logs", LaunchDarklyObservabilityLogsUsageOperator),
+    ("observability_traces", "Observability traces", LaunchDarklyObservabilityTracesUsageOperator),
+)
+
+with DAG(
+    dag_id="ldusage_monthly_close",
+    description="Wait for last month's LaunchDarkly usage to be final, record it, and report on it",
+    schedule="@monthly",
+    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    max_active_tasks=4,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=10)},
+    params={
+        "month": Param(
+            "",
+            type="string",
+            pattern=r"^(\d{4}-\d{2})?$",
+            description="YYYY-MM to close; empty = the month that closed before the run",
+        ),
+    },
+    tags=["launchdarkly", "usage", "finance"],
+) as dag:
+    # [START howto_sensor_month_end]
+    month_end = LaunchDarklyMonthEndSensor(
+        task_id="wait_for_month_end",
+        month="{{ params.month }}",  # empty: the month that closed before the run's logical date
+        operation="getMAUTotalUsage",
+        launchdarkly_conn_id=CONN_ID,
+        settle_period=timedelta(days=3),
+        stable_observations=2,
+        min_observation_interval=timedelta(hours=6),
+        poke_interval=POKE_SECONDS,
+        mode="reschedule",  # frees the worker slot between looks
+        timeout=timedelta(days=14).total_seconds(),
+    )
+    # [END howto_sensor_month_end]
+
+    @task
+    def month_windows(final: dict[str, Any]) -> list[dict[str, str]]:
+        """The closed month (judged final by the sensor) and the month before, as explicit bounds."""
+        year, month = (int(part) for part in final["month"].split("-"))
+        start = datetime(year, month, 1, tzinfo=timezone.utc)
+        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.utc)
+        before = datetime(year - (month == 1), (month - 2) % 12 + 1, 1, tzinfo=timezone.utc)
+        return [
+            {"start": start.isoformat(), "end": end.isoformat()},
+            {"start": before.isoformat(), "end": start.isoformat()},
+        ]
+
+    windows = month_windows(month_end.output)
+
+    # [START howto_operator_monthly_final_figures]
+    # month_to_date, daily: each day's point is the month's running figure; the last is the month's total.
+    figures = {
+        task_id: operator.partial(
+            task_id=task_id,
+            launchdarkly_conn_id=CONN_ID,
+            aggregation_type="month_to_date",
+            granularity="daily",
+            output_path=STORAGE_ROOT + "/monthly",
+        ).expand_kwargs(windows)
+        for task_id, _, operator in CATEGORIES
+    }
+    # [END howto_operator_monthly_final_figures]
+
+    # [START howto_monthly_report]
+    @task
+    def report(final: dict[str, Any], landed: dict[str, Any], storage_root: str) -> dict[str, Any]:
+        """Write the month's report as HTML (inline SVG chart), Markdown (+ SVG) and JSON, atomically."""
+        import json
+
+        from airflow.sdk import ObjectStoragePath
+
+        categories = []
+        for task_id, label, _ in CATEGORIES:
+            this_month, previous = landed[task_id][0], landed[task_id][1]  # by map index: month, month before
+            categories.append(
+                {
+                    "key": task_id,
+                    "label": label,
+                    "endpoint": this_month["endpoint"],
+                    "month": _daily_usage(_read_jsonl(ObjectStoragePath(this_month["path"]))),
+                    "previous": _daily_usage(_read_jsonl(ObjectStoragePath(previous["path"]))),
+                    "sources": [this_month["path"], previous["path"]],
+                }
+            )
+        data = _report_data(final, categories)
+        root = storage_root if "://" in storage_root else f"file://{os.path.abspath(storage_root)}"
+        folder = ObjectStoragePath(f"{root}/reports")
+        stem = f"ldusage_{final['month']}"
+        svg = _svg_chart(data)
+        written = {}
+        for suffix, body in (
+            ("json", json.dumps(data, indent=2)),
+            ("svg", svg),
+            ("md", _markdown(data, f"{stem}.svg")),
+            ("html", _html(data, svg)),
+        ):
+            _write_atomically(folder / f"{stem}.{suffix}", body.encode())
+            written[suffix] = str(folder / f"{stem}.{suffix}")
+        return {"month": final["month"], "report": written, "totals": data["totals"]}
+
+    report(month_end.output, {key: op.output for key, op in figures.items()}, storage_root=STORAGE_ROOT)
+    # [END howto_monthly_report]
+
+
+# --- the report: plain functions, stdlib only ------------------------------------------------------------
+
+
+def _read_jsonl(path: Any) -> list[dict[str, Any]]:
+    import json
+
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _daily_usage(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Month-to-date rows (every series) -> per-day usage and the month's figure."""
+    running: dict[str, float] = {}
+    for row in rows:
+        running[row["time"][:10]] = running.get(row["time"][:10], 0) + row["value"]
+    days = sorted(running)
+    per_day, before = [], 0.0
+    for day in days:  # month_to_date: a day's usage is its increase over the day before
+        per_day.append(_tidy(running[day] - before))
+        before = running[day]
+    return {"days": days, "per_day": per_day, "total": _tidy(running[days[-1]]) if days else 0}
+
+
+def _tidy(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
+def _report_data(final: dict[str, Any], categories: list[dict[str, Any]]) -> dict[str, Any]:
+    totals = {}
+    for category in categories:
+        now, then = category["month"]["total"], category["previous"]["total"]
+        change = round(100.0 * (now - then) / then, 1) if then else None
+        totals[category["key"]] = {
+            "label": category["label"],
+            "month": now,
+            "previous": then,
+            "change": change,
+        }
+    year, month = (int(part) for part in final["month"].split("-"))
+    previous = f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
+    return {
+        "month": final["month"],
+        "previous_month": previous,
+        "judged_final_at": final.get("judged_final_at"),
+        "sensor_total_mau": final.get("total"),
+        "totals": totals,
+        "categories": categories,
+    }
+
+
+def _number(value: float) -> str:
+    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.1f}{unit}"
+    return f"{value:g}"
+
+
+def _change(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.1f}%"
+
+
+def _svg_chart(data: dict[str, Any]) -> str:
+    """Small multiples: per category, this month's daily usage as bars, last month's as a line."""
+    from html import escape
+
+    columns, width, height, pad = 3, 300, 150, 28
+    rows = -(-len(data["categories"]) // columns)
+    total_w, total_h = columns * width, rows * height + 40
+    this_colour, last_colour = "#405BFF", "#9AA0A6"
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w}" height="{total_h}" '
+        f'viewBox="0 0 {total_w} {total_h}" font-family="system-ui, sans-serif" font-size="11">',
+        f"<title>LaunchDarkly usage per day, {escape(data['month'])} "
+        f"vs {escape(data['previous_month'])}</title>",
+        f'<rect x="10" y="12" width="12" height="10" fill="{this_colour}"/>'
+        f'<text x="27" y="21">{escape(data["month"])} (bars)</text>',
+        f'<line x1="130" y1="17" x2="150" y2="17" stroke="{last_colour}" stroke-width="2"/>'
+        f'<text x="155" y="21">{escape(data["previous_month"])} (line), aligned by day of month</text>',
+    ]
+    for index, category in enumerate(data["categories"]):
+        x0 = (index % columns) * width
+        y0 = 40 + (index // columns) * height
+        now, then = category["month"]["per_day"], category["previous"]["per_day"]
+        top = max([*now, *then, 1])
+        plot_w, plot_h = width - 2 * pad, height - 2 * pad
+        slots = max(len(now), len(then), 1)
+        step = plot_w / slots
+        total = data["totals"][category["key"]]
+        out.append(
+            f'<text x="{x0 + pad}" y="{y0 + 14}" font-weight="600">{escape(category["label"])}</text>'
+            f'<text x="{x0 + width - pad}" y="{y0 + 14}" text-anchor="end">'
+            f"{_number(total['month'])} ({_change(total['change'])})</text>"
+        )
+        base = y0 + pad + plot_h
+        out.append(
+            f'<line x1="{x0 + pad}" y1="{base}" x2="{x0 + pad + plot_w}" y2="{base}" stroke="#ccc"/>'
+            f'<text x="{x0 + pad - 3}" y="{y0 + pad + 4}" text-anchor="end" fill="#666">{_number(top)}</text>'
+        )
+        for day, value in enumerate(now):
+            bar = plot_h * value / top
+            out.append(
+                f'<rect x="{x0 + pad + day * step + 0.5:.1f}" y="{base - bar:.1f}" '
+                f'width="{max(step - 1, 1):.1f}" height="{bar:.1f}" fill="{this_colour}">'
+                f"<title>{escape(category['month']['days'][day])}: {value:g}</title></rect>"
+            )
+        if then:
+            points = " ".join(
+                f"{x0 + pad + (day + 0.5) * step:.1f},{base - plot_h * value / top:.1f}"
+                for day, value in enumerate(then)
+            )
+            out.append(f'<polyline points="{points}" fill="none" stroke="{last_colour}" stroke-width="1.5"/>')
+        out.append(
+            f'<text x="{x0 + pad}" y="{base + 12}" fill="#666">1</text>'
+            f'<text x="{x0 + pad + plot_w}" y="{base + 12}" text-anchor="end" fill="#666">{slots}</text>'
+        )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _table_rows(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    return [
+        (t["label"], f"{t['month']:,}", f"{t['previous']:,}", _change(t["change"]))
+        for t in data["totals"].values()
+    ]
+
+
+def _markdown(data: dict[str, Any], svg_name: str) -> str:
+    lines = [
+        f"# LaunchDarkly usage, {data['month']}",
+        "",
+        f"Final as of {data['judged_final_at']} (LaunchDarkly's clock); "
+        f"compared with {data['previous_month']}.",
+        "",
+        f"| Category | {data['month']} | {data['previous_month']} | Change |",
+        "|---|---:|---:|---:|",
+        *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in _table_rows(data)),
+        "",
+        f"![Usage per day per category, {data['month']} vs {data['previous_month']}]({svg_name})",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _html(data: dict[str, Any], svg: str) -> str:
+    from html import escape
+
+    cells = "\n".join(
+        f"<tr><td>{escape(a)}</td><td>{b}</td><td>{c}</td><td>{d}</td></tr>"
+        for a, b, c, d in _table_rows(data)
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>LaunchDarkly usage {escape(data["month"])}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2rem;color:#222}}
+table{{border-collapse:collapse}}td,th{{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:right}}
+td:first-child,th:first-child{{text-align:left}}</style>
+</head><body>
+<h1>LaunchDarkly usage, {escape(data["month"])}</h1>
+<p>Final as of {escape(str(data["judged_final_at"]))} (LaunchDarkly's clock); compared with
+{escape(data["previous_month"])}.</p>
+<table><tr><th>Category</th><th>{escape(data["month"])}</th><th>{escape(data["previous_month"])}</th>
+<th>Change</th></tr>
+{cells}
+</table>
+<h2>Usage per day</h2>
+{svg}
+</body></html>
+"""
+
+
+def _write_atomically(target: Any, data: bytes) -> None:
+    """Write to a hidden sibling, then move it into place: readers never see a partial object."""
+    import uuid
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        temporary.write_bytes(data)
+        temporary.move(target)
+    except BaseException:
+        if temporary.exists():
+            temporary.unlink()
+        raise
