@@ -285,6 +285,8 @@ def _family_a(family: Family, *filters: QueryParam, group_by: tuple[str, ...]) -
     return (*filters, _group_by(*group_by), _aggregation(family), _granularity(family))
 
 
+# Filters the client-side and server-side contexts endpoints share (total-contexts adds sdkType).
+_CONTEXT_FILTERS = (PROJECT_KEY, ENVIRONMENT_KEY, CONTEXT_KIND, SDK_NAME, ANONYMOUS)
 _CONTEXT_GROUPS = ("projectId", "environmentId", "sdkName", "sdkAppId", "anonymousV2")
 _CONTEXT_GROUPS_TYPED = ("projectId", "environmentId", "sdkName", "sdkType", "sdkAppId", "anonymousV2")
 _A_CODES = (200, 400, 401, 403, 429, 503)
@@ -324,15 +326,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         _MONTH_START,
         "SeriesListRep",
         _A_CODES,
-        query_params=_family_a(
-            CONTEXTS,
-            PROJECT_KEY,
-            ENVIRONMENT_KEY,
-            CONTEXT_KIND,
-            SDK_NAME,
-            ANONYMOUS,
-            group_by=_CONTEXT_GROUPS,
-        ),
+        query_params=_family_a(CONTEXTS, *_CONTEXT_FILTERS, group_by=_CONTEXT_GROUPS),
     ),
     Endpoint(
         "getContextsServersideUsage",
@@ -345,15 +339,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         _MONTH_START,
         "SeriesListRep",
         _A_CODES,
-        query_params=_family_a(
-            CONTEXTS,
-            PROJECT_KEY,
-            ENVIRONMENT_KEY,
-            CONTEXT_KIND,
-            SDK_NAME,
-            ANONYMOUS,
-            group_by=_CONTEXT_GROUPS,
-        ),
+        query_params=_family_a(CONTEXTS, *_CONTEXT_FILTERS, group_by=_CONTEXT_GROUPS),
     ),
     Endpoint(
         "getContextsTotalUsage",

@@ -2,40 +2,29 @@
 
 from __future__ import annotations
 
-import random
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from airflow.sdk import BaseHook
-
-from airflow_provider_ldusage import __version__
-from airflow_provider_ldusage.catalogue import TimeUnit, endpoint
+from airflow_provider_ldusage.catalogue import TimeUnit
 from airflow_provider_ldusage.core.exchange import Reply, Wait, exchange
-from airflow_provider_ldusage.core.ratelimit import RateLimitBudget
-from airflow_provider_ldusage.core.request import UsageRequest, build_request, request_headers
-from airflow_provider_ldusage.core.response import decode_checked, decode_lazily, server_time
+from airflow_provider_ldusage.core.request import UsageRequest, request_headers
+from airflow_provider_ldusage.core.response import decode_checked, decode_lazily
 from airflow_provider_ldusage.core.retry import RetryPolicy
 from airflow_provider_ldusage.core.timeconv import TimeInput
-from airflow_provider_ldusage.hooks._connection import (
-    ConnectionSettings,
-    describe_fault,
-    log_wait,
-    mask_token,
-    settings_from_connection,
-)
+from airflow_provider_ldusage.hooks._base import USER_AGENT, LaunchDarklyHookBase
+from airflow_provider_ldusage.hooks._connection import ConnectionSettings, describe_fault, log_wait
 
 if TYPE_CHECKING:
     import requests
 
-USER_AGENT = f"airflow-provider-ldusage/{__version__}"
+__all__ = ["USER_AGENT", "LaunchDarklyUsageHook"]
 
 
-class LaunchDarklyUsageHook(BaseHook):
+class LaunchDarklyUsageHook(LaunchDarklyHookBase):
     """Talk to LaunchDarkly's account-usage (beta) API with a ``launchdarkly`` connection.
 
     One method per operation, named as LaunchDarkly's official Python client names it, taking that client's
@@ -46,55 +35,22 @@ class LaunchDarklyUsageHook(BaseHook):
     bounds, and returns the parsed representation (a dict) after checking its shape.
 
     :param launchdarkly_conn_id: the Airflow connection id (type ``launchdarkly``).
-    :param connect_timeout: seconds to open a connection; overrides the connection extra.
-    :param read_timeout: seconds to wait for a response; overrides the connection extra.
-    :param max_retries: retries after the first attempt; overrides the connection extra.
-    :param max_retry_wait: total seconds of waiting per call; overrides the connection extra.
-    :param backoff_base: first exponential-backoff step in seconds when no header says how long to wait.
-    :param backoff_max: the largest single backoff step in seconds.
-    :param max_reset_wait: the longest wait a ``Retry-After``/reset header may impose; longer
-        ones are clamped.
     :param sleep: how to wait (tests pass a recorder instead of sleeping).
-    :param clock: epoch seconds now (tests pass a fake clock).
-    :param rng: randomness for jitter.
+    :param kwargs: timeouts, retry bounds, backoff, ``clock`` and ``rng``: see
+        :class:`~airflow_provider_ldusage.hooks._base.LaunchDarklyHookBase`.
     """
 
-    conn_name_attr = "launchdarkly_conn_id"
-    default_conn_name = "launchdarkly_default"
-    conn_type = "launchdarkly"
     hook_name = "LaunchDarkly"
 
     def __init__(
         self,
-        launchdarkly_conn_id: str = default_conn_name,
+        launchdarkly_conn_id: str = LaunchDarklyHookBase.default_conn_name,
         *,
-        connect_timeout: float | None = None,
-        read_timeout: float | None = None,
-        max_retries: int | None = None,
-        max_retry_wait: float | None = None,
-        backoff_base: float = 1.0,
-        backoff_max: float = 60.0,
-        max_reset_wait: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-        rng: random.Random | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__()
-        self.launchdarkly_conn_id = launchdarkly_conn_id
-        self._overrides = {
-            "connect_timeout": connect_timeout,
-            "read_timeout": read_timeout,
-            "max_retries": max_retries,
-            "max_retry_wait": max_retry_wait,
-        }
-        self._backoff_base = backoff_base
-        self._backoff_max = backoff_max
+        super().__init__(launchdarkly_conn_id, **kwargs)
         self._sleep = sleep
-        self._clock = clock
-        self._rng = rng or random.Random()
-        self._last_date: str | None = None
-        self._budget = RateLimitBudget(max_wait=max_reset_wait)
-        self._max_reset_wait = max_reset_wait
         self._session_obj: requests.Session | None = None
 
     # --- connection ------------------------------------------------------------------------------------
@@ -103,31 +59,12 @@ class LaunchDarklyUsageHook(BaseHook):
     def settings(self) -> ConnectionSettings:
         """The connection's base URL, token and transport settings, validated (fetched once)."""
         conn = self.get_connection(self.launchdarkly_conn_id)
-        if conn.password:
-            mask_token(conn.password)
-        settings = settings_from_connection(
-            self.launchdarkly_conn_id, conn.host, conn.password, conn.extra_dejson, self._overrides
-        )
-        mask_token(settings.token)  # the token sent may differ (a "Bearer " prefix dropped)
-        return settings
+        return self._settings_from(conn.host, conn.password, conn.extra_dejson)
 
     @cached_property
     def retry_policy(self) -> RetryPolicy:
         """The retry bounds: connection extras, overridden by hook arguments."""
-        s = self.settings
-        return RetryPolicy(
-            max_retries=s.max_retries,
-            max_total_wait=s.max_retry_wait,
-            backoff_base=self._backoff_base,
-            backoff_max=self._backoff_max,
-            max_reset_wait=self._max_reset_wait,
-        )
-
-    @property
-    def last_server_time(self) -> datetime | None:
-        """LaunchDarkly's clock (its ``Date`` header) as of the last response; ``None`` before any."""
-        # Parsed on demand: only the month-end sensor reads it, and every call would pay otherwise.
-        return server_time({"date": self._last_date}) if self._last_date else None
+        return self._policy(self.settings)
 
     def get_conn(self) -> requests.Session:
         """The hook's ``requests.Session`` (one per hook), with the fixed headers set."""
@@ -147,11 +84,6 @@ class LaunchDarklyUsageHook(BaseHook):
             self._session_obj = None
 
     # --- generic entry points ---------------------------------------------------------------------------
-
-    def build(self, operation: str, **arguments: Any) -> UsageRequest:
-        """Validate ``arguments`` for ``operation`` (operation id or method name) without sending anything."""
-        now = datetime.fromtimestamp(self._clock(), tz=timezone.utc)
-        return build_request(endpoint(operation), arguments, now=now)
 
     def call(self, operation: str, **arguments: Any) -> dict[str, Any]:
         """Call ``operation`` (operation id such as ``getMAUTotalUsage`` or hook method name).
