@@ -10,123 +10,40 @@ clock:
    observations, each at least ``min_observation_interval`` after the previous counted one. The whole series
    is compared (as a fingerprint), not only the last value, because late events can revise earlier days.
 
-The sensor (poke and reschedule modes) and the trigger (deferrable mode) both call :func:`judge`; the state
-it returns is JSON-serializable, so it can travel in a trigger's kwargs or Airflow's task state store.
+**Which month.** The month judged is always a UTC month
+(:class:`~airflow_provider_ldusage.windows.MonthWindow`: ``[1st 00:00Z, next 1st 00:00Z)``), because
+LaunchDarkly's daily buckets are UTC days; a ``tz`` filter is therefore refused. Which month a run means
+is decided on the DAG's calendar: the sensor's default is the month closed before the run's logical date
+*in the DAG's timezone*, read as the UTC month with that label, the same month as the operators'
+``window="previous_month"`` (see :mod:`airflow_provider_ldusage.windows`). A ``@monthly`` DAG in
+Asia/Tokyo running for 2026-03-01T00:00+09:00 (2026-02-28T15:00Z) judges ``"2026-02"``.
+
+The sensor (poke and reschedule modes) and the trigger (deferrable mode) both call :func:`assess`
+(summarize → :func:`judge` → the final result); the state it returns is JSON-serializable, so it can travel
+in a trigger's kwargs or Airflow's task state store.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from airflow_provider_ldusage.catalogue import Endpoint
+from airflow_provider_ldusage.core.timeconv import UTC, iso, to_utc
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
+from airflow_provider_ldusage.windows import MonthWindow
 
-UTC = timezone.utc
 STATE_VERSION = 1
 
-#: Arguments the sensor sets itself; a ``filters`` mapping may not contain them.
-RESERVED_ARGUMENTS = ("start", "end", "aggregation_type", "granularity")
+#: Arguments the sensor sets itself; a ``filters`` mapping may not contain them. ``tz`` would shift
+#: LaunchDarkly's day boundaries off UTC midnight, while the month is always judged on UTC days.
+RESERVED_ARGUMENTS = ("start", "end", "aggregation_type", "granularity", "tz")
 
 VerdictCode = Literal["before_settle", "missing_days", "changing", "accumulating", "too_soon", "final"]
-
-
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _parse_instant(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-# --- the month ------------------------------------------------------------------------------------------
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-@dataclass(frozen=True)
-class MonthWindow:
-    """One calendar month in UTC: ``[start, end)`` with both at 00:00Z.
-
-    :param year: the year.
-    :param month: the month, 1..12.
-    """
-
-    year: int
-    month: int
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.month <= 12 or not 1 <= self.year <= 9998:
-            raise LaunchDarklyUsageValidationError("month", f"{self.year}-{self.month}", "a valid month")
-
-    @classmethod
-    def parse(cls, value: object) -> MonthWindow:
-        """The month named by ``value``: ``"YYYY-MM"``, or a date, datetime or ISO string inside it.
-
-        A datetime with an offset is converted to UTC first (months are cut at UTC midnight, as
-        LaunchDarkly cuts its daily buckets).
-        """
-        if isinstance(value, MonthWindow):
-            return value
-        if isinstance(value, datetime):
-            when = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-            when = when.astimezone(UTC)
-            return cls(when.year, when.month)
-        if isinstance(value, date):
-            return cls(value.year, value.month)
-        if isinstance(value, str):
-            text = value.strip()
-            matched = _MONTH.match(text)
-            if matched:
-                return cls(int(matched.group(1)), int(matched.group(2)))
-            try:
-                return cls.parse(_parse_instant(text) if "T" in text else date.fromisoformat(text))
-            except ValueError:
-                pass
-        raise LaunchDarklyUsageValidationError(
-            "month", value, "'YYYY-MM', or a date, datetime or ISO-8601 string inside the month"
-        )
-
-    @classmethod
-    def closed_before(cls, instant: datetime) -> MonthWindow:
-        """The last month that had ended at ``instant`` (for 2026-03-01T00:00Z and 2026-03-15: February)."""
-        current = cls.parse(instant)
-        return current.previous()
-
-    def previous(self) -> MonthWindow:
-        return MonthWindow(self.year - 1, 12) if self.month == 1 else MonthWindow(self.year, self.month - 1)
-
-    def next(self) -> MonthWindow:
-        return MonthWindow(self.year + 1, 1) if self.month == 12 else MonthWindow(self.year, self.month + 1)
-
-    @property
-    def label(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
-
-    @property
-    def start(self) -> datetime:
-        return datetime(self.year, self.month, 1, tzinfo=UTC)
-
-    @property
-    def end(self) -> datetime:
-        following = self.next()
-        return datetime(following.year, following.month, 1, tzinfo=UTC)
-
-    @property
-    def days(self) -> tuple[date, ...]:
-        count = (self.end - self.start).days
-        return tuple(self.start.date() + timedelta(days=i) for i in range(count))
-
-    def __str__(self) -> str:
-        return self.label
 
 
 # --- the query ------------------------------------------------------------------------------------------
@@ -151,7 +68,8 @@ def month_arguments(
         raise LaunchDarklyUsageValidationError(
             "filters",
             dict(filters),
-            f"no {', '.join(reserved)}: the sensor sets the window, aggregation and granularity itself",
+            f"no {', '.join(reserved)}: the sensor sets the window, aggregation and granularity itself, "
+            "and judges the month on UTC days (LaunchDarkly's daily buckets), so tz cannot be set",
         )
     arguments: dict[str, Any] = {**filters, "start": window.start, "end": window.end}
     aggregation = endpoint.query_param("aggregation_type")
@@ -264,7 +182,7 @@ class Observation:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "at": _iso(self.at),
+            "at": iso(self.at),
             "fingerprint": self.fingerprint,
             "days": self.days_present,
             "total": self.total,
@@ -275,7 +193,7 @@ class Observation:
         total = data["total"]
         if type(total) not in (int, float) or not isinstance(data["fingerprint"], str):
             raise ValueError(f"malformed observation {data!r}")
-        return cls(_parse_instant(str(data["at"])), data["fingerprint"], int(data["days"]), total)
+        return cls(to_utc(str(data["at"]), "at"), data["fingerprint"], int(data["days"]), total)
 
 
 # --- the rule -------------------------------------------------------------------------------------------
@@ -368,7 +286,7 @@ class Verdict:
             "code": self.code,
             "reason": self.reason,
             "unchanged": self.unchanged,
-            "until": _iso(self.until) if self.until else None,
+            "until": iso(self.until) if self.until else None,
             "missing_days": list(self.missing_days),
         }
 
@@ -393,7 +311,7 @@ def judge(
     floor = window.end + rule.settle_period
     if observation.at < floor:
         return (
-            Verdict(False, "before_settle", f"before month end + settle (until {_iso(floor)})", until=floor),
+            Verdict(False, "before_settle", f"before month end + settle (until {iso(floor)})", until=floor),
             FinalityState(),
         )
     if rule.require_all_days and observation.missing_days:
@@ -415,7 +333,7 @@ def judge(
                 Verdict(
                     False,
                     "too_soon",
-                    f"{len(run)} of {n} unchanged observations (the next one counts from {_iso(next_at)})",
+                    f"{len(run)} of {n} unchanged observations (the next one counts from {iso(next_at)})",
                     unchanged=len(run),
                     until=next_at,
                 ),
@@ -426,7 +344,7 @@ def judge(
     else:
         new_run = (observation,)
         changed_note = (
-            f"figures still changing (the daily series differ from the observation at {_iso(run[-1].at)}); "
+            f"figures still changing (the daily series differ from the observation at {iso(run[-1].at)}); "
             if run
             else ""
         )
@@ -471,8 +389,8 @@ def final_result(
         "operation": operation,
         "filters": _json_safe(dict(filters or {})),
         "final": True,
-        "judged_final_at": _iso(last.at),
-        "unchanged_since": _iso(first.at),
+        "judged_final_at": iso(last.at),
+        "unchanged_since": iso(first.at),
         "observations": len(state.observations),
         "days": summary.days_present,
         "aggregation": "month_to_date" if cumulative else "sum of daily values",
@@ -480,6 +398,37 @@ def final_result(
         "total": summary.total,
         "fingerprint": summary.fingerprint,
     }
+
+
+def assess(
+    *,
+    rule: FinalityRule,
+    window: MonthWindow,
+    state: FinalityState,
+    body: Mapping[str, Any],
+    at: datetime,
+    operation: str,
+    filters: Mapping[str, Any] | None,
+    cumulative: bool,
+) -> tuple[Verdict, FinalityState, dict[str, Any] | None]:
+    """One observation from end to end: summarize ``body``, judge it, and build the result when final.
+
+    :param body: the series response read at ``at`` (LaunchDarkly's clock).
+    :returns: the verdict, the new state, and :func:`final_result` when the verdict is "final" (else None).
+    """
+    summary = summarize(body, window, cumulative=cumulative)
+    verdict, state = judge(rule, window, state, Observation.of(at, summary))
+    if not verdict.done:
+        return verdict, state, None
+    result = final_result(
+        window=window,
+        operation=operation,
+        filters=filters,
+        state=state,
+        summary=summary,
+        cumulative=cumulative,
+    )
+    return verdict, state, result
 
 
 def _json_safe(value: Any) -> Any:
@@ -496,6 +445,7 @@ __all__ = [
     "Observation",
     "SeriesFigure",
     "Verdict",
+    "assess",
     "final_result",
     "is_cumulative",
     "judge",

@@ -6,8 +6,17 @@ Object naming (under the operator's ``output_path``, a local folder or any ``Obj
 
 ``<start>``/``<end>`` are the window's UTC instants as ``YYYYMMDDTHHMMSSZ``; endpoints without a window
 use ``asof_<instant>`` (the run's logical date). ``<hash>`` is the first 10 hex digits of the SHA-256 of
-the non-window arguments (path parameters and filters, ``None`` left out) in canonical JSON, so two tasks
-with different filters never overwrite each other, and a re-run with the same arguments replaces its object.
+the canonical JSON of what decides the data besides the window:
+
+- the connection: its id and its base URL (never the token), so two tasks reading two LaunchDarkly
+  accounts or instances (US and EU connections) into one ``output_path`` never overwrite each other;
+- the non-window arguments (path parameters and filters, ``None`` left out), normalised first so that
+  equivalent spellings name the same object: a boolean is ``"true"``/``"false"``, a single value is a
+  one-item list, and a list is de-duplicated and sorted (``["web", "mobile"]`` = ``["mobile", "web",
+  "web"]``; ``True`` = ``"true"``).
+
+Two tasks with different filters or accounts therefore never overwrite each other, and a re-run with the
+same arguments on the same connection replaces its object.
 
 Writes go to a hidden temporary sibling (``.<name>.<random>.tmp``) that is moved into place only when
 complete; any failure deletes it, so readers never see a partial final object. A process killed outright
@@ -34,15 +43,36 @@ OutputFormat = Literal["jsonl", "csv"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("jsonl", "csv")
 
 
-def arguments_hash(arguments: Mapping[str, Any]) -> str:
-    """A short stable hash of the non-window arguments (``None`` values ignored, strings as lists)."""
-    canonical = {
-        name: ([value] if isinstance(value, (str, bool)) else list(value))
-        if not isinstance(value, dict)
-        else value
-        for name, value in sorted(arguments.items())
+def _normalised(value: Any) -> Any:
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return {str(k): _normalised(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = {("true" if v else "false") if isinstance(v, bool) else str(v) for v in value}
+        return sorted(items)
+    return [str(value)]
+
+
+def arguments_hash(
+    arguments: Mapping[str, Any], *, conn_id: str | None = None, base_url: str | None = None
+) -> str:
+    """A short stable hash of the connection and the non-window arguments (see the module description).
+
+    :param arguments: the hook arguments; ``start``, ``end`` and ``None`` values are left out.
+    :param conn_id: the ``launchdarkly`` connection id.
+    :param base_url: that connection's base URL (``https://app.eu.launchdarkly.com``).
+    """
+    canonical: dict[str, Any] = {
+        name: _normalised(value)
+        for name, value in arguments.items()
         if value is not None and name not in ("start", "end")
     }
+    if conn_id is not None or base_url is not None:
+        # Keys no filter can have (filters are snake_case identifiers).
+        canonical["<connection>"] = {"id": conn_id, "base_url": (base_url or "").rstrip("/")}
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
@@ -58,8 +88,15 @@ def object_name(
     arguments: Mapping[str, Any],
     output_format: OutputFormat,
     as_of: datetime | None = None,
+    *,
+    conn_id: str | None = None,
+    base_url: str | None = None,
 ) -> str:
-    """The object's path relative to ``output_path`` (see the module docstring)."""
+    """The object's path relative to ``output_path`` (see the module docstring).
+
+    :param conn_id: the connection id, part of the hash.
+    :param base_url: the connection's base URL, part of the hash.
+    """
     if start is not None and end is not None:
         stem = f"{_stamp(start)}_{_stamp(end)}"
     elif as_of is not None:
@@ -68,7 +105,8 @@ def object_name(
         raise LaunchDarklyUsageValidationError(
             "window", None, "a window or an as-of instant to name the object"
         )
-    return f"{operation_id}/{stem}_{arguments_hash(arguments)}.{output_format}"
+    digest = arguments_hash(arguments, conn_id=conn_id, base_url=base_url)
+    return f"{operation_id}/{stem}_{digest}.{output_format}"
 
 
 def storage_path(output_path: object) -> ObjectStoragePath:

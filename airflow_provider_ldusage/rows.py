@@ -11,7 +11,8 @@ Columns, in order:
     the bucket start, UTC ISO-8601 with ``Z`` (series endpoints only).
 ``series``
     the series index within this result (series endpoints only). Series are identified by their metadata:
-    when a split window is merged, a series keeps the index it got in the first response it appears in.
+    when a split window is merged, a series keeps the index it got in the first response it appears in. Two
+    keys of one response with identical metadata stay two series (the repeats are told apart by their key).
 metadata fields
     every field of the series' metadata object as its own column, in order of first appearance (``sdkName``,
     ``projectId``…). A field named like one of the fixed columns is renamed ``metadata_<name>``.
@@ -19,8 +20,11 @@ metadata fields
     the bucket's value: ``int``, or ``float`` for service connections (never cast).
 
 List endpoints give one row per SDK (``sdk``) or per SDK and version (``sdk``, ``version``).
-A series key missing from a time slice is no row. Merged responses never duplicate a bucket: a (time,
-series) pair seen in an earlier response is skipped.
+A series key missing from a time slice is no row. Merged responses never duplicate a bucket. When two
+pieces of a split window both return a bucket time, the piece whose window contains that time is the one
+kept, whole (the other piece read it from outside its own window, e.g. a partial bucket); when neither
+window decides (no windows given, or neither contains it), a (time, series) pair seen in an earlier
+response is skipped.
 
 The JSON Lines writer pre-encodes each series' metadata once, so no metadata is re-encoded per row.
 """
@@ -30,11 +34,11 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from airflow_provider_ldusage.catalogue import Endpoint
-from airflow_provider_ldusage.core.timeconv import from_epoch_ms, iso
+from airflow_provider_ldusage.core.timeconv import EPOCH, from_epoch_ms, iso
 
 FIXED_COLUMNS = ("endpoint", "window_start", "window_end", "time", "series")
 VALUE_COLUMN = "value"
@@ -64,13 +68,34 @@ class _Series:
 class _Piece:
     """One response of a (possibly split) window: its slices and how its keys map to series."""
 
-    __slots__ = ("by_key", "duplicates", "slices")
+    __slots__ = ("by_key", "end_ms", "skips", "slices", "start_ms")
 
-    def __init__(self, slices: Sequence[dict[str, Any]], by_key: dict[str, _Series]) -> None:
+    def __init__(
+        self,
+        slices: Sequence[dict[str, Any]],
+        by_key: dict[str, _Series],
+        start_ms: int | None,
+        end_ms: int | None,
+    ) -> None:
         self.slices = slices
         self.by_key = by_key
-        # time (ms) -> keys of this slice already delivered by an earlier piece (normally empty).
-        self.duplicates: dict[int, frozenset[str]] = {}
+        self.start_ms = start_ms
+        self.end_ms = end_ms
+        # slice position -> keys of that slice not delivered from it (another slice has them; normally empty).
+        self.skips: dict[int, frozenset[str]] = {}
+
+    def contains(self, when: int) -> bool:
+        """Whether this piece's window (when known) holds the bucket time ``when`` (epoch ms)."""
+        return self.start_ms is not None and self.end_ms is not None and self.start_ms <= when < self.end_ms
+
+    def live_keys(self, position: int) -> set[str]:
+        """The series keys slice ``position`` delivers (re-reads the slice: only for rare duplicates)."""
+        skip = self.skips.get(position, frozenset())
+        return {k for k in self.slices[position] if k != "time" and k not in skip}
+
+
+def _epoch_ms(moment: datetime | None) -> int | None:
+    return None if moment is None else (moment - EPOCH) // timedelta(milliseconds=1)
 
 
 class UsageRows:
@@ -101,8 +126,20 @@ class UsageRows:
 
     # --- building -------------------------------------------------------------------------------------
 
-    def add(self, response: dict[str, Any]) -> None:
-        """Merge one parsed response (a piece of the window) into the result."""
+    def add(
+        self,
+        response: dict[str, Any],
+        *,
+        window_start: datetime | None = None,
+        window_end: datetime | None = None,
+    ) -> None:
+        """Merge one parsed response (a piece of the window) into the result.
+
+        :param response: the parsed body; its ``series`` may be a lazily decoded sequence.
+        :param window_start: the start of the window this response was asked for (aware), if known.
+        :param window_end: its end. With both, a bucket time that two pieces return is kept from the piece
+            whose window contains it.
+        """
         kind = self.endpoint.response_kind
         if kind == "SdkListRep":
             for sdk in response.get("sdks", ()):
@@ -111,55 +148,87 @@ class UsageRows:
             for item in response.get("sdkVersions", ()):
                 self._add_list_row((item.get("sdk"), item.get("version")))
         else:
-            self._add_series(response)
+            self._add_series(response, _epoch_ms(window_start), _epoch_ms(window_end))
 
     def _add_list_row(self, values: tuple[Any, ...]) -> None:
         if values not in self._list_rows:
             self._list_rows[values] = None
             self._count += 1
 
-    def _register(self, metadata: dict[str, Any]) -> _Series:
-        key = _canonical(metadata)
+    def _register(self, key: str, metadata: dict[str, Any]) -> _Series:
         found = self._series.get(key)
         if found is None:
             found = self._series[key] = _Series(len(self._series), metadata)
             self._columns.update(dict.fromkeys(found.metadata))
         return found
 
-    def _add_series(self, response: dict[str, Any]) -> None:
-        metadata = response.get("metadata") or []
-        by_key = {str(i): self._register(m if isinstance(m, dict) else {}) for i, m in enumerate(metadata)}
+    def _series_of(self, metadata: list[Any]) -> dict[str, _Series]:
+        by_key: dict[str, _Series] = {}
+        seen: set[str] = set()
+        for i, meta in enumerate(metadata):
+            meta = meta if isinstance(meta, dict) else {}
+            identity = _canonical(meta)
+            if identity in seen:
+                # Identical metadata for two keys of one response: still two series, told apart by the key.
+                by_key[str(i)] = self._register(f"{identity}\0key:{i}", meta)
+            else:
+                seen.add(identity)
+                by_key[str(i)] = self._register(identity, meta)
+        return by_key
+
+    def _add_series(self, response: dict[str, Any], start_ms: int | None, end_ms: int | None) -> None:
+        by_key = self._series_of(response.get("metadata") or [])
         # A plain list or the hook's lazily decoded series: slices are read here once (counting, spotting
         # duplicate buckets) and again when written, and never kept decoded in between.
         slices: Sequence[dict[str, Any]] = response.get("series") or []
-        piece = _Piece(slices, by_key)
+        piece = _Piece(slices, by_key, start_ms, end_ms)
         number = len(self._pieces)
+        self._pieces.append(piece)
+        times = self._times
         count = 0
         for position, item in enumerate(slices):
             keys = len(item) - 1  # every key but "time" is a series value
             if keys > len(by_key):  # a key no metadata entry describes (cheap test, exact below)
                 self._adopt_orphans(item, by_key)
             when = item["time"]
-            earlier = self._times.get(when)
+            earlier = times.get(when)
             if earlier is None:
-                self._times[when] = [(number, position)]
+                times[when] = [(number, position)]
+                count += keys
             else:
+                # Rare (a bucket two responses both hold), so re-reading those slices is cheap enough.
                 self._adopt_orphans(item, by_key)
-                seen: set[int] = set()
-                for other_number, other_position in earlier:
-                    other = self._pieces[other_number] if other_number < number else piece
-                    # Rare (a bucket two responses both hold), so re-reading that slice is cheap enough.
-                    other_item = other.slices[other_position]
-                    known = other.by_key
-                    seen.update(known[k].index for k in other_item if k != "time" and k in known)
-                dup = frozenset(k for k in item if k != "time" and by_key[k].index in seen)
-                if dup:
-                    piece.duplicates[when] = piece.duplicates.get(when, frozenset()) | dup
-                    keys -= len(dup)
+                count += self._merge_duplicate(piece, position, item, earlier)
                 earlier.append((number, position))
-            count += keys
-        self._pieces.append(piece)
         self._count += count
+
+    def _merge_duplicate(
+        self, piece: _Piece, position: int, item: dict[str, Any], earlier: list[tuple[int, int]]
+    ) -> int:
+        """Decide which slices holding ``item``'s time deliver what; return this slice's delivered count.
+
+        The piece whose window contains the time wins whole; otherwise the first slice to hold a series
+        delivers it.
+        """
+        when = item["time"]
+        keys = frozenset(k for k in item if k != "time")
+        contenders = [(self._pieces[n], p) for n, p in earlier]
+        if not piece.contains(when) and any(other.contains(when) for other, _ in contenders):
+            piece.skips[position] = keys  # read from outside its window: the owner's slice stands
+            return 0
+        seen: set[int] = set()
+        for other, other_position in contenders:
+            if piece.contains(when) and not other.contains(when):
+                # This piece owns the time: the other piece's out-of-window slice delivers nothing.
+                every = frozenset(k for k in other.slices[other_position] if k != "time")
+                self._count -= len(every - other.skips.get(other_position, frozenset()))
+                other.skips[other_position] = every
+            else:
+                seen.update(other.by_key[k].index for k in other.live_keys(other_position))
+        dup = frozenset(k for k in keys if piece.by_key[k].index in seen)
+        if dup:
+            piece.skips[position] = dup
+        return len(keys) - len(dup)
 
     def _adopt_orphans(self, item: dict[str, Any], by_key: dict[str, _Series]) -> None:
         # A key no metadata entry describes is still a series (with no metadata columns), never dropped.
@@ -199,11 +268,10 @@ class UsageRows:
 
     def _points(self) -> Iterator[tuple[str, _Series, Any]]:
         for piece in self._pieces:
-            by_key, duplicates = piece.by_key, piece.duplicates
-            for item in piece.slices:
-                when = item["time"]
-                text = self._time(when)
-                skip = duplicates.get(when, ())
+            by_key, skips = piece.by_key, piece.skips
+            for position, item in enumerate(piece.slices):
+                text = self._time(item["time"])
+                skip = skips.get(position, ()) if skips else ()
                 if not by_key.keys() >= item.keys() - {"time"}:
                     self._adopt_orphans(item, by_key)
                 for key, value in item.items():
@@ -237,10 +305,10 @@ class UsageRows:
         buffer: list[str] = []
         for piece in self._pieces:
             fragments = {k: s.fragment for k, s in piece.by_key.items()}
-            for item in piece.slices:
-                when = item["time"]
-                head = f'{prefix}{self._time(when)}","series":'
-                skip = piece.duplicates.get(when)
+            skips = piece.skips
+            for position, item in enumerate(piece.slices):
+                head = f'{prefix}{self._time(item["time"])}","series":'
+                skip = skips.get(position) if skips else None
                 if skip is None:
                     try:
                         buffer += [f"{head}{fragments[k]}{v}}}\n" for k, v in item.items() if k != "time"]

@@ -1,29 +1,46 @@
-"""Time windows for the operators: resolve the window a run covers, presets, and splitting long spans.
+"""Time windows for the operators and the month-end sensor: resolve the window a run covers, presets, months,
+and splitting long spans.
 
 Pure functions over aware UTC datetimes; the only Airflow objects read are the timetable's public attributes
-(``expression``/``timezone`` of cron timetables, ``delta`` of delta timetables), passed in by the caller.
+(``expression``/``timezone`` of cron timetables, ``delta`` of delta timetables) and the DAG's ``timezone``,
+passed in by the caller.
+
+**Calendar rule.** LaunchDarkly cuts its daily buckets at UTC midnight, so every day or month a window
+covers is a UTC day or month. *Which* day or month a run means is decided on the DAG's calendar: the
+reference instant is taken in the DAG's timezone (``dag.timezone``, UTC when unknown), the calendar day or
+month is picked there, and the window is the UTC day or month with that label. A ``@monthly`` DAG in
+Asia/Tokyo whose run has the logical date 2026-03-01T00:00+09:00 (2026-02-28T15:00Z) therefore reads
+``"2026-02"`` = ``[2026-02-01T00:00Z, 2026-03-01T00:00Z)``, the month its own calendar just closed, as does
+the month-end sensor's default month (:meth:`MonthWindow.closed_before`). For a DAG in UTC this is the
+plain UTC calendar. (In zones east of UTC the label's UTC day ends up to 14 hours after the local one: a
+run right at local midnight may read the last hours of that UTC day before they have happened.)
 
 Resolution order (:func:`resolve_window`):
 
 1. Explicit ``start`` and ``end`` (rendered strings, datetimes, pendulum DateTimes, epoch s/ms) always win.
-2. A ``window=`` preset, relative to the run's logical date (``run_after`` when the logical date is None):
+2. A ``window=`` preset, relative to the run's logical date (``run_after`` when the logical date is None),
+   on the DAG's calendar as described above (``day(ref)`` is the label of the reference's local day, read
+   as a UTC day):
 
    ``previous_day``
-       the UTC day before the reference's day: ``[day(ref) - 1 day, day(ref))``.
+       the UTC day labelled like the day before the reference's day: ``[day(ref) - 1 day, day(ref))``.
    ``previous_hour``
-       the whole UTC hour before the reference's hour.
+       the whole hour before the reference's hour (an instant rule: hours need no calendar).
    ``previous_month``
-       the calendar month before the reference's month (UTC).
+       the UTC month labelled like the calendar month before the reference's month.
    ``month_to_date``
-       from the start of the month holding the last instant before ``ref`` up to ``ref``; at a month
-       boundary (``ref`` = 1st 00:00) that is the whole month that just closed, so it is never empty.
+       from the start of the month holding the last instant before ``ref`` up to ``ref`` (its local wall
+       clock read as UTC); at a month boundary (``ref`` = 1st 00:00 local) that is the whole month that
+       just closed, so it is never empty.
    ``last_N_days`` (``last_7_days``, ``last_30_days``…)
        the N whole UTC days before the reference's day: ``[day(ref) - N days, day(ref))``.
 
 3. The run's data interval when it is non-empty.
 4. On Airflow 3's zero-length intervals (cron and ``timedelta`` schedules, whose ``data_interval_start ==
    data_interval_end``), the schedule period that just closed, read from the timetable: for ``@daily`` and
-   logical date 2026-03-02T00:00Z, ``[2026-03-01, 2026-03-02)``.
+   logical date 2026-03-02T00:00Z, ``[2026-03-01, 2026-03-02)``. Cron schedules are evaluated in the
+   timetable's zone exactly as Airflow's scheduler evaluates them, across DST changes too, so consecutive
+   runs read consecutive, non-overlapping periods.
 5. Otherwise (manual or asset-triggered runs without an interval) a
    :class:`~airflow_provider_ldusage.exceptions.LaunchDarklyUsageValidationError` naming the fix.
 """
@@ -32,7 +49,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from airflow_provider_ldusage.core.timeconv import UTC, iso, to_utc
@@ -40,6 +57,7 @@ from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
 
 PRESETS = ("previous_day", "previous_hour", "previous_month", "month_to_date", "last_N_days")
 _LAST_N = re.compile(r"last_(\d{1,4})_days")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _FIX = (
     "give explicit start= and end= (e.g. '{{ data_interval_start | ts }}' or an ISO-8601 instant with "
     "offset), or a window= preset (" + ", ".join(PRESETS) + ")"
@@ -73,6 +91,38 @@ class Window:
         return f"[{iso(self.start)} .. {iso(self.end)}) ({self.source})"
 
 
+# --- the calendar ---------------------------------------------------------------------------------------
+
+
+def tzinfo_of(timezone: Any) -> Any:
+    """A DAG's or timetable's ``timezone`` (name, pendulum or stdlib zone, or None for UTC) as a tzinfo.
+
+    IANA zones come back as pendulum zones, whose ``convert`` resolves wall times in DST gaps and folds the
+    way Airflow's scheduler does.
+    """
+    if timezone is None:
+        return UTC
+    import pendulum
+
+    if isinstance(timezone, str):
+        return pendulum.timezone(timezone)
+    if not hasattr(timezone, "convert") and isinstance(getattr(timezone, "key", None), str):
+        return pendulum.timezone(timezone.key)  # a stdlib ZoneInfo
+    return timezone
+
+
+def calendar_moment(moment: object, timezone: Any = None, parameter: str = "logical_date") -> datetime:
+    """``moment`` read on the calendar of ``timezone``: its local wall clock, labelled as a UTC datetime.
+
+    2026-03-01T00:00+09:00 in Asia/Tokyo gives 2026-03-01T00:00Z (the label "March 1st, midnight"), from
+    which days and months are cut as UTC days and months (see the module description).
+    """
+    local = to_utc(moment, parameter).astimezone(tzinfo_of(timezone))
+    return datetime(
+        local.year, local.month, local.day, local.hour, local.minute, local.second, local.microsecond, UTC
+    )
+
+
 def _blank(value: object) -> bool:
     # A template such as "{{ data_interval_start }}" renders to "None" or "" on runs without an interval.
     return value is None or (isinstance(value, str) and value.strip() in ("", "None"))
@@ -82,33 +132,120 @@ def _day(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def month_start(moment: datetime) -> datetime:
-    """Midnight UTC on the first day of ``moment``'s month."""
-    return _day(moment).replace(day=1)
+@dataclass(frozen=True)
+class MonthWindow:
+    """One calendar month in UTC: ``[start, end)`` with both at 00:00Z.
+
+    :param year: the year.
+    :param month: the month, 1..12.
+    """
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12 or not 1 <= self.year <= 9998:
+            raise LaunchDarklyUsageValidationError("month", f"{self.year}-{self.month}", "a valid month")
+
+    @classmethod
+    def parse(cls, value: object, timezone: Any = None) -> MonthWindow:
+        """The month named by ``value``: ``"YYYY-MM"``, or a date, aware datetime or ISO string inside it.
+
+        An instant (an aware datetime, an ISO-8601 string with offset) is placed on the calendar of
+        ``timezone`` (default UTC; see the module description): 2026-02-28T15:00Z is in ``"2026-03"`` for
+        Asia/Tokyo and in ``"2026-02"`` for UTC. Naive datetimes and offset-less date-times are refused, as
+        everywhere else in this package.
+
+        :raises LaunchDarklyUsageValidationError: naming ``month``.
+        """
+        if isinstance(value, MonthWindow):
+            return value
+        if isinstance(value, datetime):
+            label = calendar_moment(value, timezone, "month")
+            return cls(label.year, label.month)
+        if isinstance(value, date):
+            return cls(value.year, value.month)
+        if isinstance(value, str):
+            text = value.strip()
+            matched = _MONTH.match(text)
+            if matched:
+                return cls(int(matched.group(1)), int(matched.group(2)))
+            if len(text) == 10:
+                try:
+                    return cls.parse(date.fromisoformat(text))
+                except ValueError:
+                    pass
+            elif text and not text.replace(".", "", 1).isdigit():  # epoch numbers are no month
+                return cls.parse(to_utc(text, "month"), timezone)
+        raise LaunchDarklyUsageValidationError(
+            "month", value, "'YYYY-MM', or a date, aware datetime or ISO-8601 string inside the month"
+        )
+
+    @classmethod
+    def of(cls, moment: datetime) -> MonthWindow:
+        """The UTC month holding the aware UTC datetime ``moment`` (no calendar conversion)."""
+        return cls(moment.year, moment.month)
+
+    @classmethod
+    def closed_before(cls, instant: datetime, timezone: Any = None) -> MonthWindow:
+        """The last month that had ended at ``instant`` on the calendar of ``timezone`` (default UTC).
+
+        For 2026-03-01T00:00Z and 2026-03-15 in UTC: February; for 2026-03-01T00:00+09:00 in Asia/Tokyo
+        (2026-02-28T15:00Z) also February — the month the DAG's calendar just closed, whose UTC days are then
+        judged.
+        """
+        return cls.parse(instant, timezone).previous()
+
+    def previous(self) -> MonthWindow:
+        return MonthWindow(self.year - 1, 12) if self.month == 1 else MonthWindow(self.year, self.month - 1)
+
+    def next(self) -> MonthWindow:
+        return MonthWindow(self.year + 1, 1) if self.month == 12 else MonthWindow(self.year, self.month + 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.year, self.month, 1, tzinfo=UTC)
+
+    @property
+    def end(self) -> datetime:
+        following = self.next()
+        return datetime(following.year, following.month, 1, tzinfo=UTC)
+
+    @property
+    def days(self) -> tuple[date, ...]:
+        count = (self.end - self.start).days
+        return tuple(self.start.date() + timedelta(days=i) for i in range(count))
+
+    def __str__(self) -> str:
+        return self.label
 
 
-def add_months(moment: datetime, months: int) -> datetime:
-    """``moment`` (a month start) moved by ``months`` calendar months."""
-    index = moment.year * 12 + moment.month - 1 + months
-    return moment.replace(year=index // 12, month=index % 12 + 1)
+# --- presets and schedule periods -----------------------------------------------------------------------
 
 
-def preset_window(name: str, reference: datetime) -> Window:
-    """The window a preset names, relative to ``reference`` (aware).
+def preset_window(name: str, reference: datetime, timezone: Any = None) -> Window:
+    """The window a preset names, relative to ``reference`` (aware) on the calendar of ``timezone``.
 
+    :param timezone: the DAG's timezone (default UTC); days and months are picked on its calendar and read
+        as UTC days and months (see the module description).
     :raises LaunchDarklyUsageValidationError: for an unknown preset.
     """
-    ref = to_utc(reference, "logical_date")
     source = f"preset:{name}"
+    if name == "previous_hour":
+        hour = to_utc(reference, "logical_date").replace(minute=0, second=0, microsecond=0)
+        return Window(hour - timedelta(hours=1), hour, source)
+    ref = calendar_moment(reference, timezone)
     if name == "previous_day":
         return Window(_day(ref) - timedelta(days=1), _day(ref), source)
-    if name == "previous_hour":
-        hour = ref.replace(minute=0, second=0, microsecond=0)
-        return Window(hour - timedelta(hours=1), hour, source)
     if name == "previous_month":
-        return Window(add_months(month_start(ref), -1), month_start(ref), source)
+        month = MonthWindow.of(ref).previous()
+        return Window(month.start, month.end, source)
     if name == "month_to_date":
-        return Window(month_start(ref - timedelta(microseconds=1)), ref, source)
+        return Window(MonthWindow.of(ref - timedelta(microseconds=1)).start, ref, source)
     match = _LAST_N.fullmatch(name)
     if match and int(match.group(1)) > 0:
         return Window(_day(ref) - timedelta(days=int(match.group(1))), _day(ref), source)
@@ -121,8 +258,9 @@ def previous_period(timetable: object, reference: datetime) -> Window | None:
     """The schedule period that closed at or before ``reference``, or None for timetables without periods.
 
     Cron timetables (``@daily``, ``"0 6 * * *"``, ``CronTriggerTimetable``…): ``reference`` is aligned down
-    to the latest fire time at or before it, and the window runs from the fire before that to it. Delta
-    timetables: ``[reference - delta, reference)``. Multiple cron timetables: the latest such period.
+    to the latest fire time at or before it, and the window runs from the fire before that to it; fire times
+    are computed as Airflow's scheduler computes them, DST changes included. Delta timetables:
+    ``[reference - delta, reference)``. Multiple cron timetables: the latest such period.
     """
     ref = to_utc(reference, "logical_date")
     expression = getattr(timetable, "expression", None)
@@ -139,30 +277,70 @@ def previous_period(timetable: object, reference: datetime) -> Window | None:
     return None
 
 
-def _cron_period(expression: str, timezone: Any, ref: datetime) -> Window:
-    from croniter import croniter  # already loaded by airflow.sdk's cron timetables
+class _CronSteps:
+    """Fire times of a cron expression in a zone, stepped as Airflow's core ``CronMixin`` steps them.
 
-    tz = _tzinfo(timezone)
-    # croniter is DST-naive: step in the timetable's local wall time, then attach the zone.
-    local = ref.astimezone(tz).replace(tzinfo=None) + timedelta(seconds=1)  # +1s: a fire at ref counts
-    steps = croniter(expression, local)
-    end_local = steps.get_prev(datetime)
-    start_local = steps.get_prev(datetime)
-    return Window(
-        start_local.replace(tzinfo=tz).astimezone(UTC),
-        end_local.replace(tzinfo=tz).astimezone(UTC),
-        "timetable",
-    )
+    A mirror of ``airflow.timetables._cron.CronMixin._get_prev/_get_next/_align_to_prev`` (core, not
+    importable from the task SDK, and private): croniter works on naive wall time; for expressions that
+    fire every hour the step is applied to the aware instant (so the repeated hour of a fall-back is not
+    skipped and a spring-forward gap is not double-counted), for the others the naive fire time is made
+    aware with ``fold=1`` through the zone's ``convert`` (a time in a DST gap moves forward).
+    """
 
+    def __init__(self, expression: str, timezone: Any) -> None:
+        from croniter import croniter  # already loaded by airflow.sdk's cron timetables
 
-def _tzinfo(timezone: Any) -> Any:
-    if timezone is None:
-        return UTC
-    if isinstance(timezone, str):
+        self.expression = expression
+        self.tz = tzinfo_of(timezone)
+        self.every_hour = croniter(expression).expanded[1] == ["*"]
+
+    def _naive(self, moment: datetime) -> datetime:
+        local = moment.astimezone(self.tz)
+        return datetime(
+            local.year, local.month, local.day, local.hour, local.minute, local.second, local.microsecond
+        )
+
+    def _aware(self, naive: datetime) -> datetime:
+        value = naive.replace(fold=1)
+        convert = getattr(self.tz, "convert", None)
+        aware = convert(value) if convert is not None else value.replace(tzinfo=self.tz)
+        return to_utc(aware, "logical_date")
+
+    def _step(self, current: datetime, forward: bool) -> datetime:
         import pendulum
+        from croniter import croniter
 
-        return pendulum.timezone(timezone)
-    return timezone
+        naive = self._naive(current)
+        steps = croniter(self.expression, start_time=naive)
+        scheduled = steps.get_next(datetime) if forward else steps.get_prev(datetime)
+        if not self.every_hour:
+            # A wall time in a DST gap moves forward when made aware, possibly onto ``current`` itself
+            # (02:30 on a spring-forward day is 03:30): step on until the fire time is strictly beyond it.
+            found = self._aware(scheduled)
+            while (found <= current) if forward else (found >= current):
+                scheduled = steps.get_next(datetime) if forward else steps.get_prev(datetime)
+                found = self._aware(scheduled)
+            return found
+        # As Airflow: the naive distance applied to the aware instant (pendulum: days on the calendar,
+        # hours and less in absolute time).
+        local = pendulum.instance(current).in_timezone(self.tz)
+        moved = local + (scheduled - naive) if forward else local - (naive - scheduled)
+        return to_utc(moved, "logical_date")
+
+    def prev(self, current: datetime) -> datetime:
+        """The latest fire time strictly before ``current``."""
+        return self._step(current, forward=False)
+
+    def align_to_prev(self, current: datetime) -> datetime:
+        """``current`` when it is a fire time, else the latest fire time before it."""
+        before = self.prev(current)
+        return current if self._step(before, forward=True) == current else before
+
+
+def _cron_period(expression: str, timezone: Any, ref: datetime) -> Window:
+    steps = _CronSteps(expression, timezone)
+    end = steps.align_to_prev(ref)
+    return Window(steps.prev(end), end, "timetable")
 
 
 def resolve_window(
@@ -175,6 +353,7 @@ def resolve_window(
     data_interval_start: datetime | None = None,
     data_interval_end: datetime | None = None,
     timetable: object = None,
+    timezone: Any = None,
 ) -> Window:
     """Resolve the window of one task run; see the module docstring for the rules.
 
@@ -186,6 +365,7 @@ def resolve_window(
     :param data_interval_start: the run's data interval start, if any.
     :param data_interval_end: the run's data interval end, if any.
     :param timetable: the DAG's timetable, read for zero-length intervals.
+    :param timezone: the DAG's timezone, whose calendar picks the days and months of presets (default UTC).
     :raises LaunchDarklyUsageValidationError: when no non-empty window can be derived.
     """
     if not _blank(start) or not _blank(end):
@@ -204,7 +384,7 @@ def resolve_window(
             raise LaunchDarklyUsageValidationError(
                 "window", preset, "a run with a logical date or run_after; give explicit start= and end="
             )
-        return preset_window(str(preset).strip(), reference)
+        return preset_window(str(preset).strip(), reference, timezone)
     if data_interval_start is not None and data_interval_end is not None:
         interval_start = to_utc(data_interval_start, "data_interval_start")
         interval_end = to_utc(data_interval_end, "data_interval_end")
@@ -250,7 +430,7 @@ def split_window(window: Window, max_span_days: int | None, granularity: str | N
 def _aligned_cut(after: datetime, at_most: datetime, granularity: str | None) -> datetime:
     # Month starts first for every granularity: a request that began mid-month could restart cumulative
     # (month_to_date) counts at its own ``from`` — LaunchDarkly does not document which it does.
-    cut = month_start(at_most)
+    cut = MonthWindow.of(at_most).start
     if cut > after:
         return cut
     cut = _day(at_most)

@@ -134,6 +134,7 @@ _COMMON_ARGS = (
     "start: Any = None",
     "end: Any = None",
     "window: str | None = None",
+    "time_unit: str | None = None",
     "output_path: str | ObjectStoragePath | None = None",
     'output_format: OutputFormat = "jsonl"',
     "max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS",
@@ -155,15 +156,18 @@ def operator_class(ep: Endpoint) -> str:
     if ep.max_span_days:
         doc[-1] += f" Windows over {ep.max_span_days} days are split and merged."
     if not ep.has_window:
-        doc[-1] += " This operation takes no window: ``start``/``end``/``window`` are ignored."
+        doc[-1] += (
+            " This operation takes no window: ``start``/``end``/``window`` are ignored and ``time_unit`` is"
+            " refused."
+        )
     if ep.deprecated:
         doc += ["", f".. warning:: LaunchDarkly deprecated this endpoint; use {ep.replacement}."]
     doc.append("")
     for p in params:
         doc.append(f":param {p.name}: {param_doc(ep, p)} Templated.")
     doc.append(
-        "Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``, "
-        "``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see "
+        "Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``, "
+        "``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see "
         ":class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`."
     )
     doc.insert(-1, "")

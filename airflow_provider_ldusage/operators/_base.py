@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from airflow_provider_ldusage.windows import Window
 
 DEFAULT_MAX_XCOM_ROWS = 10_000
-COMMON_TEMPLATE_FIELDS = ("launchdarkly_conn_id", "start", "end", "window", "output_path")
+COMMON_TEMPLATE_FIELDS = ("launchdarkly_conn_id", "start", "end", "window", "time_unit", "output_path")
 
 
 class LaunchDarklyUsageBaseOperator(BaseOperator):
@@ -44,6 +44,10 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
     :param end: window end, exclusive (templated).
     :param window: a preset relative to the run's logical date (templated): ``previous_day``,
         ``previous_hour``, ``previous_month``, ``month_to_date`` or ``last_N_days`` (``last_7_days``…).
+        Days and months are picked on the DAG's calendar (``dag.timezone``) and read as UTC days and months.
+    :param time_unit: override the epoch unit of ``from``/``to`` (``"ms"`` or ``"s"``; templated) for the day
+        LaunchDarkly corrects an endpoint's documented unit; default: the catalogue's unit. Only for
+        endpoints that take a window; giving it to another is an error.
     :param output_path: a folder or storage URI (``s3://bucket/prefix``, ``file:///data``, ``/data``;
         templated). When set, rows are written there as one object per endpoint, window and filter set
         (see :mod:`airflow_provider_ldusage.landing`) and XCom gets a summary; when not, XCom gets the rows.
@@ -69,6 +73,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -86,6 +91,9 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         self.start = start
         self.end = end
         self.window = window
+        self.time_unit = time_unit
+        if self.operation_id:
+            self._check_time_unit(time_unit)
         self.output_path = output_path
         self.output_format: OutputFormat = output_format
         self.max_xcom_rows = max_xcom_rows
@@ -104,6 +112,21 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
     def endpoint(self) -> Endpoint:
         """The catalogue entry of this operator's operation."""
         return endpoint(self.operation_id)
+
+    def _check_time_unit(self, time_unit: object) -> str | None:
+        """``time_unit`` for the hook (a blank render is None); refused for endpoints without a window.
+
+        Its value (``ms``/``s``) is validated by the hook, before any request.
+        """
+        if time_unit is None or (isinstance(time_unit, str) and time_unit.strip() in ("", "None")):
+            return None
+        if not self.endpoint.has_window:
+            raise LaunchDarklyUsageValidationError(
+                "time_unit",
+                time_unit,
+                f"None: {self.endpoint.operation_id} takes no window, so there is no from/to unit to set",
+            )
+        return time_unit.strip() if isinstance(time_unit, str) else time_unit  # type: ignore[return-value]
 
     def filter_arguments(self) -> dict[str, Any]:
         """The hook arguments other than the window: path parameters and filters, as rendered."""
@@ -128,6 +151,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
             data_interval_start=context.get("data_interval_start"),
             data_interval_end=context.get("data_interval_end"),
             timetable=getattr(dag, "timetable", None),
+            timezone=getattr(dag, "timezone", None),
         )
 
     def execute(self, context: Context) -> Any:
@@ -150,23 +174,30 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         elif self.start or self.end or self.window:
             self.log.warning("%s takes no window; start/end/window are ignored", ep.operation_id)
 
+        time_unit = self._check_time_unit(self.time_unit)
+        unit = {"time_unit": time_unit} if time_unit is not None else {}
         hook = LaunchDarklyUsageHook(self.launchdarkly_conn_id, **self.hook_params)
         rows = UsageRows(ep, window.start if window else None, window.end if window else None)
         try:
             if window is None:
                 rows.add(hook.call_lazy(ep.operation_id, **arguments))
             else:
-                hook.build(ep.operation_id, start=pieces[0].start, end=pieces[0].end, **arguments)
+                hook.build(ep.operation_id, start=pieces[0].start, end=pieces[0].end, **unit, **arguments)
                 for piece in pieces:
                     # Lazy: slices stay bytes until written, so a year of hourly data fits a small worker.
-                    rows.add(hook.call_lazy(ep.operation_id, start=piece.start, end=piece.end, **arguments))
+                    response = hook.call_lazy(
+                        ep.operation_id, start=piece.start, end=piece.end, **unit, **arguments
+                    )
+                    # The piece's window decides which piece a bucket both return belongs to.
+                    rows.add(response, window_start=piece.start, window_end=piece.end)
+            base_url = hook.settings.base_url
         finally:
             hook.close()
         self.log.info("%s: %d row(s)", ep.operation_id, len(rows))
 
         if self.output_path is None:
             return self._rows_for_xcom(rows)
-        return self._land(context, rows, window, arguments)
+        return self._land(context, rows, window, arguments, base_url)
 
     def _rows_for_xcom(self, rows: UsageRows) -> list[dict[str, Any]]:
         if len(rows) > self.max_xcom_rows:
@@ -180,7 +211,12 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         return list(rows.iter_dicts())
 
     def _land(
-        self, context: Context, rows: UsageRows, window: Window | None, arguments: dict[str, Any]
+        self,
+        context: Context,
+        rows: UsageRows,
+        window: Window | None,
+        arguments: dict[str, Any],
+        base_url: str | None = None,
     ) -> dict[str, Any]:
         from airflow_provider_ldusage.core.timeconv import iso, to_utc
         from airflow_provider_ldusage.landing import object_name, storage_path, write_rows
@@ -197,6 +233,8 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
             arguments,
             self.output_format,
             as_of,
+            conn_id=self.launchdarkly_conn_id,
+            base_url=base_url,
         )
         target = storage_path(self.output_path) / name
         size = write_rows(rows, target, self.output_format)

@@ -70,8 +70,8 @@ class LaunchDarklyContextsClientsideUsageOperator(LaunchDarklyUsageBaseOperator)
         One of ``daily``, ``monthly``. Allowed per aggregation — month_to_date: daily, monthly;
         incremental: daily; rolling_30d: daily. Default ``daily``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -103,6 +103,7 @@ class LaunchDarklyContextsClientsideUsageOperator(LaunchDarklyUsageBaseOperator)
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -115,6 +116,7 @@ class LaunchDarklyContextsClientsideUsageOperator(LaunchDarklyUsageBaseOperator)
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -155,8 +157,8 @@ class LaunchDarklyContextsServersideUsageOperator(LaunchDarklyUsageBaseOperator)
         One of ``daily``, ``monthly``. Allowed per aggregation — month_to_date: daily, monthly;
         incremental: daily; rolling_30d: daily. Default ``daily``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -188,6 +190,7 @@ class LaunchDarklyContextsServersideUsageOperator(LaunchDarklyUsageBaseOperator)
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -200,6 +203,7 @@ class LaunchDarklyContextsServersideUsageOperator(LaunchDarklyUsageBaseOperator)
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -243,8 +247,8 @@ class LaunchDarklyContextsTotalUsageOperator(LaunchDarklyUsageBaseOperator):
         One of ``daily``, ``monthly``. Allowed per aggregation — month_to_date: daily, monthly;
         incremental: daily; rolling_30d: daily. Default ``daily``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -278,6 +282,7 @@ class LaunchDarklyContextsTotalUsageOperator(LaunchDarklyUsageBaseOperator):
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -290,6 +295,7 @@ class LaunchDarklyContextsTotalUsageOperator(LaunchDarklyUsageBaseOperator):
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -330,8 +336,8 @@ class LaunchDarklyMauClientsideUsageOperator(LaunchDarklyUsageBaseOperator):
         One of ``daily``, ``monthly``. Allowed per aggregation — month_to_date: daily, monthly;
         incremental: daily; rolling_30d: daily. Default ``daily``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -361,6 +367,7 @@ class LaunchDarklyMauClientsideUsageOperator(LaunchDarklyUsageBaseOperator):
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -373,6 +380,7 @@ class LaunchDarklyMauClientsideUsageOperator(LaunchDarklyUsageBaseOperator):
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -414,8 +422,8 @@ class LaunchDarklyMauTotalUsageOperator(LaunchDarklyUsageBaseOperator):
         One of ``daily``, ``monthly``. Allowed per aggregation — month_to_date: daily, monthly;
         incremental: daily; rolling_30d: daily. Default ``daily``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -447,6 +455,7 @@ class LaunchDarklyMauTotalUsageOperator(LaunchDarklyUsageBaseOperator):
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -459,6 +468,7 @@ class LaunchDarklyMauTotalUsageOperator(LaunchDarklyUsageBaseOperator):
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -496,8 +506,8 @@ class LaunchDarklyDataExportEventsUsageOperator(LaunchDarklyUsageBaseOperator):
         One of ``daily``, ``hourly``, ``monthly``. Allowed per aggregation — month_to_date: daily, hourly,
         monthly; incremental: daily, hourly. Default ``daily``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -525,6 +535,7 @@ class LaunchDarklyDataExportEventsUsageOperator(LaunchDarklyUsageBaseOperator):
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -537,6 +548,7 @@ class LaunchDarklyDataExportEventsUsageOperator(LaunchDarklyUsageBaseOperator):
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -573,8 +585,8 @@ class LaunchDarklyExperimentationEventsUsageOperator(LaunchDarklyUsageBaseOperat
         One of ``daily``, ``hourly``, ``monthly``. Allowed per aggregation — month_to_date: daily, hourly,
         monthly; incremental: daily, hourly. Default ``daily``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -604,6 +616,7 @@ class LaunchDarklyExperimentationEventsUsageOperator(LaunchDarklyUsageBaseOperat
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -616,6 +629,7 @@ class LaunchDarklyExperimentationEventsUsageOperator(LaunchDarklyUsageBaseOperat
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -651,8 +665,8 @@ class LaunchDarklyExperimentationKeysUsageOperator(LaunchDarklyUsageBaseOperator
         One of ``daily``, ``hourly``, ``monthly``. Allowed per aggregation — month_to_date: daily, hourly,
         monthly; incremental: daily, hourly. Default ``daily``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -680,6 +694,7 @@ class LaunchDarklyExperimentationKeysUsageOperator(LaunchDarklyUsageBaseOperator
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -692,6 +707,7 @@ class LaunchDarklyExperimentationKeysUsageOperator(LaunchDarklyUsageBaseOperator
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -735,8 +751,8 @@ class LaunchDarklyServiceConnectionsUsageOperator(LaunchDarklyUsageBaseOperator)
         One of ``daily``, ``hourly``, ``monthly``. Allowed per aggregation — month_to_date: daily, hourly,
         monthly; incremental: daily, hourly. Default ``daily``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -774,6 +790,7 @@ class LaunchDarklyServiceConnectionsUsageOperator(LaunchDarklyUsageBaseOperator)
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -786,6 +803,7 @@ class LaunchDarklyServiceConnectionsUsageOperator(LaunchDarklyUsageBaseOperator)
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -820,8 +838,8 @@ class LaunchDarklyObservabilityErrorsUsageOperator(LaunchDarklyUsageBaseOperator
         ``month_to_date``, ``incremental``, ``rolling_30d``. LaunchDarkly's default: ``month_to_date``.
         Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -843,6 +861,7 @@ class LaunchDarklyObservabilityErrorsUsageOperator(LaunchDarklyUsageBaseOperator
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -855,6 +874,7 @@ class LaunchDarklyObservabilityErrorsUsageOperator(LaunchDarklyUsageBaseOperator
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -881,8 +901,8 @@ class LaunchDarklyObservabilityLogsUsageOperator(LaunchDarklyUsageBaseOperator):
         ``month_to_date``, ``incremental``, ``rolling_30d``. LaunchDarkly's default: ``month_to_date``.
         Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -904,6 +924,7 @@ class LaunchDarklyObservabilityLogsUsageOperator(LaunchDarklyUsageBaseOperator):
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -916,6 +937,7 @@ class LaunchDarklyObservabilityLogsUsageOperator(LaunchDarklyUsageBaseOperator):
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -942,8 +964,8 @@ class LaunchDarklyObservabilitySessionsUsageOperator(LaunchDarklyUsageBaseOperat
         ``month_to_date``, ``incremental``, ``rolling_30d``. LaunchDarkly's default: ``month_to_date``.
         Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -965,6 +987,7 @@ class LaunchDarklyObservabilitySessionsUsageOperator(LaunchDarklyUsageBaseOperat
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -977,6 +1000,7 @@ class LaunchDarklyObservabilitySessionsUsageOperator(LaunchDarklyUsageBaseOperat
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -1003,8 +1027,8 @@ class LaunchDarklyObservabilityTracesUsageOperator(LaunchDarklyUsageBaseOperator
         ``month_to_date``, ``incremental``, ``rolling_30d``. LaunchDarkly's default: ``month_to_date``.
         Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -1026,6 +1050,7 @@ class LaunchDarklyObservabilityTracesUsageOperator(LaunchDarklyUsageBaseOperator
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -1038,6 +1063,7 @@ class LaunchDarklyObservabilityTracesUsageOperator(LaunchDarklyUsageBaseOperator
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -1062,8 +1088,8 @@ class LaunchDarklyEvaluationsUsageOperator(LaunchDarklyUsageBaseOperator):
     :param feature_flag_key: The feature flag key. Path parameter ``featureFlagKey``. Templated.
     :param tz: Time zone that cuts days for daily data (IANA name). Sent as ``tz``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -1087,6 +1113,7 @@ class LaunchDarklyEvaluationsUsageOperator(LaunchDarklyUsageBaseOperator):
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -1099,6 +1126,7 @@ class LaunchDarklyEvaluationsUsageOperator(LaunchDarklyUsageBaseOperator):
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -1120,8 +1148,8 @@ class LaunchDarklyEventsUsageOperator(LaunchDarklyUsageBaseOperator):
 
     :param type: ``received`` or ``published`` events. Path parameter ``type``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -1139,6 +1167,7 @@ class LaunchDarklyEventsUsageOperator(LaunchDarklyUsageBaseOperator):
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -1151,6 +1180,7 @@ class LaunchDarklyEventsUsageOperator(LaunchDarklyUsageBaseOperator):
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -1170,8 +1200,8 @@ class LaunchDarklyStreamUsageOperator(LaunchDarklyUsageBaseOperator):
     :param source: Which SDKs' streams: ``client`` or ``server``. Path parameter ``source``. Templated.
     :param tz: Time zone that cuts days for daily data (IANA name). Sent as ``tz``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -1187,6 +1217,7 @@ class LaunchDarklyStreamUsageOperator(LaunchDarklyUsageBaseOperator):
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -1199,6 +1230,7 @@ class LaunchDarklyStreamUsageOperator(LaunchDarklyUsageBaseOperator):
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -1221,8 +1253,8 @@ class LaunchDarklyStreamUsageBySdkVersionOperator(LaunchDarklyUsageBaseOperator)
     :param sdk: Keep only series of this SDK name. Sent as ``sdk``. Templated.
     :param version: Keep only series of this SDK version. Sent as ``version``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -1240,6 +1272,7 @@ class LaunchDarklyStreamUsageBySdkVersionOperator(LaunchDarklyUsageBaseOperator)
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -1252,6 +1285,7 @@ class LaunchDarklyStreamUsageBySdkVersionOperator(LaunchDarklyUsageBaseOperator)
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -1289,8 +1323,8 @@ class LaunchDarklyMauUsageOperator(LaunchDarklyUsageBaseOperator):
     :param context_kind: Context kind(s) to count; default: user only. Sent as ``contextKind``, once per
         value. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -1322,6 +1356,7 @@ class LaunchDarklyMauUsageOperator(LaunchDarklyUsageBaseOperator):
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -1334,6 +1369,7 @@ class LaunchDarklyMauUsageOperator(LaunchDarklyUsageBaseOperator):
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -1361,8 +1397,8 @@ class LaunchDarklyMauUsageByCategoryOperator(LaunchDarklyUsageBaseOperator):
        get_mau_total_usage grouped by sdkType.
 
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -1376,6 +1412,7 @@ class LaunchDarklyMauUsageByCategoryOperator(LaunchDarklyUsageBaseOperator):
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -1388,6 +1425,7 @@ class LaunchDarklyMauUsageByCategoryOperator(LaunchDarklyUsageBaseOperator):
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -1406,8 +1444,8 @@ class LaunchDarklyMauSdksByTypeOperator(LaunchDarklyUsageBaseOperator):
     :param sdktype: ``client`` or ``server`` SDKs only. Sent as ``sdktype``. One of ``client``,
         ``server``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -1425,6 +1463,7 @@ class LaunchDarklyMauSdksByTypeOperator(LaunchDarklyUsageBaseOperator):
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -1437,6 +1476,7 @@ class LaunchDarklyMauSdksByTypeOperator(LaunchDarklyUsageBaseOperator):
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,
@@ -1452,12 +1492,12 @@ class LaunchDarklyStreamUsageSdkversionOperator(LaunchDarklyUsageBaseOperator):
     /api/v2/usage/streams/{source}/sdkversions`` (``getStreamUsageSdkversion``), as tidy rows.
 
     Hook method: ``LaunchDarklyUsageHook.get_stream_usage_sdkversion``. This operation takes no window:
-    ``start``/``end``/``window`` are ignored.
+    ``start``/``end``/``window`` are ignored and ``time_unit`` is refused.
 
     :param source: Which SDKs' streams: ``client`` or ``server``. Path parameter ``source``. Templated.
 
-    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``output_path``,
-    ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
+    Common arguments (``launchdarkly_conn_id``, ``start``, ``end``, ``window``, ``time_unit``,
+    ``output_path``, ``output_format``, ``max_xcom_rows``, ``asset_alias``, ``hook_params``): see
     :class:`~airflow_provider_ldusage.operators._base.LaunchDarklyUsageBaseOperator`.
     """
 
@@ -1475,6 +1515,7 @@ class LaunchDarklyStreamUsageSdkversionOperator(LaunchDarklyUsageBaseOperator):
         start: Any = None,
         end: Any = None,
         window: str | None = None,
+        time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
@@ -1487,6 +1528,7 @@ class LaunchDarklyStreamUsageSdkversionOperator(LaunchDarklyUsageBaseOperator):
             start=start,
             end=end,
             window=window,
+            time_unit=time_unit,
             output_path=output_path,
             output_format=output_format,
             max_xcom_rows=max_xcom_rows,

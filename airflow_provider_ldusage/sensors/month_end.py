@@ -25,13 +25,10 @@ from airflow_provider_ldusage.finality import (
     FinalityRule,
     FinalityState,
     MonthWindow,
-    Observation,
     Verdict,
-    final_result,
+    assess,
     is_cumulative,
-    judge,
     month_arguments,
-    summarize,
 )
 
 if TYPE_CHECKING:
@@ -62,13 +59,15 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
     (``context["task_state_store"]``, Airflow 3.3+: metadata-DB rows scoped to this task instance, kept
     across reschedules and retries, on any executor); in deferrable mode the trigger holds them.
 
-    :param month: the month to judge (templated): ``"YYYY-MM"``, or a date, datetime or ISO string inside
-        it. Default: the month that closed before the run's logical date (``run_after`` when the run has
-        no logical date).
+    :param month: the month to judge (templated): ``"YYYY-MM"``, or a date, aware datetime or ISO string
+        inside it. Default: the month that closed before the run's logical date (``run_after`` when the run
+        has no logical date) on the DAG's calendar — the month ``window="previous_month"`` reads. The month
+        is always judged on UTC days (LaunchDarkly's buckets); an instant is placed on the DAG's calendar
+        first, so a ``@monthly`` DAG in Asia/Tokyo running for March 1st judges ``"2026-02"``.
     :param operation: the series endpoint to judge by, as operation id or hook method name (default total
         MAU, ``getMAUTotalUsage``).
     :param filters: that operation's filter (and path) arguments, e.g. ``{"project_key": "web"}``
-        (templated); the window, aggregation and granularity are set by the sensor.
+        (templated); the window, aggregation, granularity and ``tz`` are set by the sensor.
     :param settle_period: not final before the month's end plus this (default 3 days).
     :param require_all_days: every UTC day of the month must be present as a daily bucket.
     :param stable_observations: identical consecutive observations needed (default 2).
@@ -120,6 +119,8 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
         self.launchdarkly_conn_id = launchdarkly_conn_id
         self.deferrable = deferrable
         self.hook_params = dict(hook_params or {})
+        if deferrable:
+            check_hook_params(self.hook_params)
         # Poke mode keeps the run of observations here; reschedule mode reloads it from the task state store.
         self._state: FinalityState | None = None
         self._last_verdict: Verdict | None = None
@@ -127,9 +128,14 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
     # --- the parts every mode shares -------------------------------------------------------------------
 
     def resolve_month(self, context: Context) -> MonthWindow:
-        """The month to judge: the rendered ``month``, else the month closed before the run's date."""
+        """The month to judge: the rendered ``month``, else the month closed before the run's date.
+
+        Instants are placed on the DAG's calendar (``dag.timezone``, UTC when unknown) and the UTC month with
+        that label is judged (see :mod:`airflow_provider_ldusage.finality`).
+        """
+        timezone_ = getattr(context.get("dag"), "timezone", None)
         if self.month not in (None, ""):
-            return MonthWindow.parse(self.month)
+            return MonthWindow.parse(self.month, timezone_)
         anchor = context.get("logical_date")
         if anchor is None:
             dag_run = context.get("dag_run")
@@ -138,7 +144,7 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
             raise LaunchDarklyUsageValidationError(
                 "month", None, "a month: this run has neither a logical date nor run_after to derive it from"
             )
-        return MonthWindow.closed_before(anchor)
+        return MonthWindow.closed_before(anchor, timezone_)
 
     def _arguments(self, window: MonthWindow) -> dict[str, Any]:
         from airflow_provider_ldusage.core.request import build_request
@@ -209,9 +215,16 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
         if at is None:
             self.log.warning("LaunchDarkly sent no Date header; judging by the worker's clock")
             at = datetime.now(timezone.utc)
-        cumulative = is_cumulative(endpoint(self.operation), arguments)
-        summary = summarize(body, window, cumulative=cumulative)
-        verdict, state = judge(self.rule, window, state, Observation.of(at, summary))
+        verdict, state, result = assess(
+            rule=self.rule,
+            window=window,
+            state=state,
+            body=body,
+            at=at,
+            operation=self.operation,
+            filters=self.filters,
+            cumulative=is_cumulative(endpoint(self.operation), arguments),
+        )
         self._save_state(context, window, state, verdict)
         self.log.info(
             "%s %s as of %s (LaunchDarkly's clock): %s",
@@ -219,16 +232,6 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
             window.label,
             at.isoformat(),
             verdict.reason,
-        )
-        if not verdict.done:
-            return verdict, None, state
-        result = final_result(
-            window=window,
-            operation=self.operation,
-            filters=self.filters,
-            state=state,
-            summary=summary,
-            cumulative=cumulative,
         )
         return verdict, result, state
 
@@ -346,10 +349,32 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
         )
 
 
+def check_hook_params(hook_params: Mapping[str, Any]) -> None:
+    """Refuse ``hook_params`` that cannot travel to the triggerer (only JSON survives the trip).
+
+    :raises LaunchDarklyUsageValidationError: naming the first offending key.
+    """
+    import json
+
+    for key, value in hook_params.items():
+        try:
+            safe = json.loads(json.dumps(value)) == value
+        except (TypeError, ValueError):
+            safe = False
+        if not safe:
+            raise LaunchDarklyUsageValidationError(
+                f"hook_params[{key!r}]",
+                value,
+                "a JSON value (str, number, bool, None, list or dict of them): with deferrable=True the "
+                "hook arguments travel to the triggerer as JSON; give e.g. read_timeout as a number of "
+                "seconds, or use mode='poke'/'reschedule'",
+            )
+
+
 def _json(value: Any) -> Any:
     import json
 
     return json.loads(json.dumps(value, default=str))
 
 
-__all__ = ["STATE_KEY", "LaunchDarklyMonthEndSensor"]
+__all__ = ["STATE_KEY", "LaunchDarklyMonthEndSensor", "check_hook_params"]

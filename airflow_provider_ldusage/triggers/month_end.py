@@ -23,13 +23,10 @@ from airflow_provider_ldusage.finality import (
     FinalityRule,
     FinalityState,
     MonthWindow,
-    Observation,
     Verdict,
-    final_result,
+    assess,
     is_cumulative,
-    judge,
     month_arguments,
-    summarize,
 )
 
 
@@ -53,7 +50,8 @@ class LaunchDarklyMonthEndTrigger(BaseTrigger):
     :param launchdarkly_conn_id: the ``launchdarkly`` connection.
     :param state: the finality state so far (``FinalityState.to_json()``), e.g. from the sensor's first poke;
         when given, the first observation waits one ``poll_interval``.
-    :param hook_params: JSON-safe keyword arguments for the async hook (``read_timeout``, ``max_retries``...).
+    :param hook_params: JSON-safe keyword arguments for the async hook (``read_timeout``, ``max_retries``...);
+        anything else raises :class:`~airflow_provider_ldusage.exceptions.LaunchDarklyUsageValidationError`.
     """
 
     def __init__(
@@ -84,8 +82,12 @@ class LaunchDarklyMonthEndTrigger(BaseTrigger):
         self.end_time = float(end_time)
         self.launchdarkly_conn_id = launchdarkly_conn_id
         self.state = dict(state) if state is not None else None
-        # Only what survives JSON travels to the triggerer (serde rejects arbitrary objects).
-        self.hook_params = {k: v for k, v in (hook_params or {}).items() if _json_safe(v)}
+        # Only what survives JSON travels to the triggerer (serde rejects arbitrary objects): refuse the rest
+        # loudly rather than drop it (the sensor checks the same at DAG-parse time).
+        from airflow_provider_ldusage.sensors.month_end import check_hook_params
+
+        self.hook_params = dict(hook_params or {})
+        check_hook_params(self.hook_params)
         # Not serialized: tests swap in a recorder; the hook's rate-limit waits go through it too.
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
@@ -156,18 +158,18 @@ class LaunchDarklyMonthEndTrigger(BaseTrigger):
                 await self._sleep(max(0.0, min(self.poll_interval, remaining)))
             body = await hook.call(self.operation, **arguments)
             at = hook.last_server_time or datetime.now(timezone.utc)
-            summary = summarize(body, window, cumulative=cumulative)
-            verdict, state = judge(rule, window, state, Observation.of(at, summary))
+            verdict, state, result = assess(
+                rule=rule,
+                window=window,
+                state=state,
+                body=body,
+                at=at,
+                operation=self.operation,
+                filters=self.filters,
+                cumulative=cumulative,
+            )
             self.log.info("%s %s as of %s: %s", self.operation, window.label, at.isoformat(), verdict.reason)
-            if verdict.done:
-                result = final_result(
-                    window=window,
-                    operation=self.operation,
-                    filters=self.filters,
-                    state=state,
-                    summary=summary,
-                    cumulative=cumulative,
-                )
+            if result is not None:
                 return {
                     "status": "success",
                     "result": result,
@@ -187,14 +189,6 @@ class LaunchDarklyMonthEndTrigger(BaseTrigger):
             "verdict": verdict.to_json(),
             "state": state.to_json(),
         }
-
-
-def _json_safe(value: object) -> bool:
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 __all__ = ["LaunchDarklyMonthEndTrigger"]
