@@ -223,7 +223,7 @@ def _svg_chart(data: dict[str, Any]) -> str:
     """Small multiples: per category, this month's daily usage as bars, last month's as a line."""
     from html import escape
 
-    columns, width, height, pad = 3, 300, 150, 28
+    columns, width, height, pad = 3, 330, 150, 28
     rows = -(-len(data["categories"]) // columns)
     total_w, total_h = columns * width, rows * height + 40
     this_colour, last_colour = "#405BFF", "#9AA0A6"

@@ -2,8 +2,9 @@
 
 Retried: 429, every 5xx, connection faults, timeouts and truncated bodies. Never retried: 400, 401, 403,
 404 and every other 4xx, which no amount of waiting fixes. Waits honour ``Retry-After`` (seconds) first,
-then ``X-Ratelimit-Reset`` (epoch ms), else exponential backoff with full jitter; each wait is clamped,
-and the number of retries and their total wait are both bounded.
+then ``X-Ratelimit-Reset`` (epoch ms), else exponential backoff with full jitter. ``Retry-After`` is
+honoured in full; a reset far ahead is clamped (a skewed clock or a bad header); the number of retries and
+their total wait are both bounded.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ class RetryPolicy:
         made and the last error is raised instead.
     :param backoff_base: first backoff step in seconds (doubles each retry).
     :param backoff_max: the largest single backoff step.
-    :param max_reset_wait: the largest wait a ``Retry-After`` or reset header may impose; later ones are
+    :param max_reset_wait: the largest wait an ``X-Ratelimit-Reset`` header may impose; later resets are
         clamped (LaunchDarkly's windows are 10 s, so a minute means a skewed clock or a bad header).
+        ``Retry-After`` is never shortened: it is only bounded by ``max_total_wait``.
     """
 
     max_retries: int = 5
@@ -90,10 +92,9 @@ def _wait_for(
     headers = outcome.headers
     after = retry_after_seconds(headers, now)
     if after is not None:
-        # "Wait at least that long": jitter only ever adds, so clients told the same value spread out.
-        wait = min(after, policy.max_reset_wait)
-        clamp = " (clamped)" if after > policy.max_reset_wait else ""
-        return wait + rng.uniform(0, min(1.0, 0.1 * wait + 0.05)), f"Retry-After {after:g} s{clamp}"
+        # LaunchDarkly: wait *at least* that long. Never shortened (a relative delay has no clock skew to
+        # guard against); jitter only adds; a wait past max_retry_wait gives up instead (see decide()).
+        return after + rng.uniform(0, min(1.0, 0.1 * after + 0.05)), f"Retry-After {after:g} s"
     reset = reset_seconds(headers, now)
     if reset is not None and reset > 0:
         wait = min(reset, policy.max_reset_wait)

@@ -35,8 +35,8 @@ class LaunchDarklyHookBase(BaseHook):
     :param max_retry_wait: total seconds of waiting between the retries of one call; overrides the extra.
     :param backoff_base: first exponential-backoff step in seconds when no header says how long to wait.
     :param backoff_max: the largest single backoff step in seconds.
-    :param max_reset_wait: the longest wait a ``Retry-After``/reset header may impose; longer ones are
-        clamped.
+    :param max_reset_wait: the longest wait an ``X-Ratelimit-Reset`` header may impose (a later reset is
+        clamped); ``Retry-After`` is honoured in full, within ``max_retry_wait``.
     :param clock: epoch seconds now (tests pass a fake clock).
     :param rng: randomness for jitter.
     """

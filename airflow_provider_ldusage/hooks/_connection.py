@@ -21,6 +21,7 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_MAX_RETRY_WAIT = 300.0
+EXTRA_FIELDS = ("connect_timeout", "read_timeout", "max_retries", "max_retry_wait")
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,23 @@ def _number(
     raw = extra.get(name)
     if raw is None or raw == "":
         return default
+    kind = "a whole number" if integer else "a number"
     try:
-        value = int(raw) if integer else float(raw)
+        # bool is an int subclass and 1.5 would truncate to 1: neither is what the user meant.
+        if isinstance(raw, bool) or (integer and isinstance(raw, float) and not raw.is_integer()):
+            raise ValueError(raw)
+        value = int(float(raw)) if integer else float(raw)
+        if integer and isinstance(raw, str) and not float(raw).is_integer():
+            raise ValueError(raw)
     except (TypeError, ValueError):
         raise LaunchDarklyUsageConfigError(
-            f"Connection {conn_id!r}: extra {name}={raw!r} is not a {'whole ' if integer else ''}number"
+            f"Connection {conn_id!r}: extra {name}={raw!r} is not {kind}"
         ) from None
-    if value < 0 or (not integer and value == 0 and "timeout" in name):
+    if value < 0:
+        raise LaunchDarklyUsageConfigError(
+            f"Connection {conn_id!r}: extra {name}={raw!r} must not be negative"
+        )
+    if value == 0 and "timeout" in name:
         raise LaunchDarklyUsageConfigError(f"Connection {conn_id!r}: extra {name}={raw!r} must be positive")
     return value
 
@@ -115,6 +126,15 @@ def settings_from_connection(
     if not token:
         raise LaunchDarklyUsageConfigError(
             f"Connection {conn_id!r} has no API access token: put it in the password field"
+        )
+    unknown = sorted(set(extra) - set(EXTRA_FIELDS))
+    if unknown:
+        # A misspelt extra (read_timout) would otherwise be ignored without a word.
+        log.warning(
+            "Connection %s: ignoring unknown extra field(s) %s; known: %s",
+            conn_id,
+            ", ".join(unknown),
+            ", ".join(EXTRA_FIELDS),
         )
     merged = {**extra, **{k: v for k, v in overrides.items() if v is not None}}
     return ConnectionSettings(

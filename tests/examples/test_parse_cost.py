@@ -50,3 +50,11 @@ def test_parsing_the_examples_imports_nothing_heavy_beyond_airflow_sdk() -> None
     parsed = modules_after(PARSE)
     assert "airflow_provider_ldusage.operators.usage" in parsed  # the parse really happened
     assert heavy(parsed - baseline) == set()
+    # airflow.sdk itself loads httpx, so the baseline cannot show an httpx import by the examples; the
+    # provider's own I/O modules, which would bring it (and requests), must not be loaded at all.
+    io_modules = (
+        "airflow_provider_ldusage.hooks",
+        "airflow_provider_ldusage.triggers",
+        "airflow_provider_ldusage.testing",
+    )
+    assert {m for m in parsed if m.startswith(io_modules)} == set()

@@ -118,3 +118,54 @@ def test_a_bearer_prefixed_password_still_masks_the_token_that_is_sent(
     set_connection(monkeypatch, host=server.url, password=f"Bearer {token}")
     assert LaunchDarklyUsageHook().settings.token == token
     assert token not in str(redact(f"sent {token}"))
+
+
+def test_a_long_retry_after_is_honoured_in_full(server: ScriptedServer, make_hook: Any, sleeps: Any) -> None:
+    limited = {"code": "rate_limited", "message": "slow down"}
+    server.queue(Answer(429, limited, {"Retry-After": "120"}))
+    make_hook(max_retry_wait=300).get_mau_total_usage(**WINDOW)
+    assert len(server.requests) == 2
+    assert sleeps.calls and sleeps.calls[0] >= 120  # LaunchDarkly asks for at least that long
+
+
+def test_a_retry_after_beyond_max_retry_wait_gives_up_instead_of_retrying_early(
+    server: ScriptedServer, make_hook: Any, sleeps: Any
+) -> None:
+    limited = {"code": "rate_limited", "message": "slow down"}
+    server.default = lambda _request: Answer(429, limited, {"Retry-After": "900"})
+    with pytest.raises(LaunchDarklyUsageRateLimitError) as caught:
+        make_hook(max_retry_wait=300).get_mau_total_usage(**WINDOW)
+    assert len(server.requests) == 1 and sleeps.calls == []
+    assert caught.value.retry_after == 900
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        ({"max_retries": 1.5}, "is not a whole number"),
+        ({"max_retries": True}, "is not a whole number"),
+        ({"max_retries": "2.5"}, "is not a whole number"),
+        ({"max_retries": -1}, "must not be negative"),
+        ({"read_timeout": 0}, "must be positive"),
+        ({"connect_timeout": "soon"}, "is not a number"),
+    ],
+)
+def test_bad_connection_extras_are_refused_by_name(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch, extra: dict[str, Any], problem: str
+) -> None:
+    from airflow_provider_ldusage.exceptions import LaunchDarklyUsageConfigError
+    from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
+
+    set_connection(monkeypatch, host=server.url, password="api-some-token-123", extra=json.dumps(extra))
+    with pytest.raises(LaunchDarklyUsageConfigError, match=problem) as caught:
+        _ = LaunchDarklyUsageHook().settings
+    assert next(iter(extra)) in str(caught.value)
+
+
+def test_whole_number_strings_are_accepted_for_max_retries(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
+
+    set_connection(monkeypatch, host=server.url, password="api-some-token-123", extra='{"max_retries": "2"}')
+    assert LaunchDarklyUsageHook().settings.max_retries == 2

@@ -82,7 +82,10 @@ def test_poll_stays_pending_while_the_month_is_not_final(monkeypatch: pytest.Mon
 
         async def scenario() -> bool:
             task = asyncio.create_task(trigger.run().__anext__())
-            await asyncio.sleep(1.0)
+            # Wait for two polls (not a fixed time: a loaded CI machine may be slow to make them).
+            deadline = asyncio.get_running_loop().time() + 20
+            while len(emu.requests) < 2 and not task.done() and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.05)
             pending = not task.done()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
