@@ -10,7 +10,9 @@ Configuration (no code change, nothing read at parse time):
 * Airflow Variable ``ldusage_storage_root``: a folder or storage URI (``s3://bucket/launchdarkly``);
   default ``/tmp/ldusage``.
 * Airflow Variable ``ldusage_conn_id``: the ``launchdarkly`` connection; default ``launchdarkly_default``.
-* Param ``evaluation_flags``: the flags whose evaluations are ingested, one mapped task per flag.
+* Airflow Variable ``ldusage_evaluation_flags`` (JSON list of ``{"project_key", "environment_key",
+  "feature_flag_key"}``), or the same list as the run's ``evaluation_flags`` param: the flags whose
+  evaluations are ingested, one mapped task per flag. Default: none.
 
 The two deprecated legacy MAU endpoints (``getMauUsage``, ``getMauUsageByCategory``) are left out on
 purpose: their replacements, total and client-side MAU, are ingested.
@@ -66,14 +68,6 @@ PLAIN_SERIES = (
     ("observability_traces", LaunchDarklyObservabilityTracesUsageOperator),
 )
 
-# Flags that exist in the bundled emulator's account, so the DAG runs out of the box; set your own when
-# triggering, or change the default here.
-DEFAULT_EVALUATION_FLAGS = [
-    {"project_key": "default", "environment_key": "production", "feature_flag_key": "new-checkout"},
-    {"project_key": "default", "environment_key": "production", "feature_flag_key": "dark-mode"},
-    {"project_key": "default", "environment_key": "production", "feature_flag_key": "search-v2"},
-]
-
 with DAG(
     dag_id="ldusage_daily_ingest",
     description="Every LaunchDarkly usage series for the UTC day that closed, landed as tidy rows",
@@ -87,8 +81,8 @@ with DAG(
     default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
     params={
         "evaluation_flags": Param(
-            DEFAULT_EVALUATION_FLAGS,
-            type="array",
+            None,
+            type=["null", "array"],
             items={
                 "type": "object",
                 "required": ["project_key", "environment_key", "feature_flag_key"],
@@ -98,7 +92,8 @@ with DAG(
                     "feature_flag_key": {"type": "string"},
                 },
             },
-            description="Flags whose evaluations to ingest (project, environment and flag key each)",
+            description="Flags whose evaluations to ingest (project, environment and flag key each); "
+            "empty: the ldusage_evaluation_flags Variable",
         ),
     },
     tags=["launchdarkly", "usage"],
@@ -137,15 +132,21 @@ with DAG(
     # [START howto_operator_evaluations_mapped]
     @task
     def evaluation_targets(params: dict[str, Any]) -> list[dict[str, str]]:
-        """The flags to read, from the run's params (a trigger can pass its own list)."""
-        return [dict(flag) for flag in params["evaluation_flags"]]
+        """The flags to read: the run's ``evaluation_flags`` param, else the Variable (read at run time)."""
+        from airflow.sdk import Variable
+
+        flags = params.get("evaluation_flags")
+        if flags is None:
+            flags = Variable.get("ldusage_evaluation_flags", default=[], deserialize_json=True)
+        return [dict(flag) for flag in flags]
 
     evaluations = LaunchDarklyEvaluationsUsageOperator.partial(
         task_id="evaluations", launchdarkly_conn_id=CONN_ID, window="previous_day", output_path=LANDING
     ).expand_kwargs(evaluation_targets())
     # [END howto_operator_evaluations_mapped]
 
-    @task
+    # none_failed: with no flags configured the evaluations task maps to nothing and is skipped.
+    @task(trigger_rule="none_failed")
     def manifest(summaries: list[Any], storage_root: str, ds: str | None = None) -> dict[str, Any]:
         """Write ``_manifests/<day>.json`` listing every object the run landed, for downstream loaders."""
         import json
@@ -154,6 +155,8 @@ with DAG(
 
         flat: list[dict[str, Any]] = []
         for item in summaries:  # a mapped task's output is a sequence of summaries, read by index
+            if item is None:  # a skipped (zero-length) mapping
+                continue
             flat.extend([item] if isinstance(item, dict) else [item[i] for i in range(len(item))])
         flat.sort(key=lambda s: (s["endpoint"], s["path"]))
         day = flat[0]["window_start"][:10] if flat else ds

@@ -38,6 +38,11 @@ AIRFLOW = Path(sys.executable).parent / "airflow"
 
 MONTH = "2026-09"
 PREVIOUS_MONTH = "2026-08"
+# Flags that exist in the emulator's synthetic account (the DAG reads them from a Variable).
+EMULATOR_EVALUATION_FLAGS = [
+    {"project_key": "default", "environment_key": "production", "feature_flag_key": key}
+    for key in ("new-checkout", "dark-mode", "search-v2")
+]
 DAILY_RUN = ("ldusage_daily_ingest", "2026-10-01T06:00:00+00:00", "2026-09-30")
 MONTHLY_RUN = ("ldusage_monthly_close", "2026-10-01T00:00:00+00:00", MONTH)
 EMULATOR_NOW = datetime(2026, 10, 6, tzinfo=timezone.utc)  # September final: lag 6 h + settle 2 days
@@ -68,6 +73,7 @@ def airflow_env(emulator_url: str, token: str) -> dict[str, str]:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
             "AIRFLOW_CONN_LAUNCHDARKLY_DEFAULT": json.dumps(conn),
             "AIRFLOW_VAR_LDUSAGE_STORAGE_ROOT": str(OUTPUT),
+            "AIRFLOW_VAR_LDUSAGE_EVALUATION_FLAGS": json.dumps(EMULATOR_EVALUATION_FLAGS),
             "LDUSAGE_EXAMPLE_POKE_SECONDS": "1",  # see ldusage_monthly_close.py
             "NO_COLOR": "1",
         }

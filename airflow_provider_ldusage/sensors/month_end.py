@@ -295,6 +295,25 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
             timeout=timedelta(seconds=self.timeout) + _DEFER_GRACE,
         )
 
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
+        """Resume after the trigger, keeping the reason when ``soft_fail``/``never_fail`` turn it into a skip.
+
+        :class:`~airflow.sdk.BaseSensorOperator` replaces any exception raised on resumption under
+        ``soft_fail`` (or ``never_fail``) by a skip with a generic message ("Skipping due to soft_fail is set
+        to True."), which would drop what was still missing or still moving. The skip that
+        :meth:`execute_complete` raises for a timeout event already says so and is kept as it is; any other
+        replaced exception's message is appended to the generic one.
+        """
+        try:
+            return super().resume_execution(next_method, next_kwargs, context)
+        except AirflowSkipException as exc:
+            cause = exc.__cause__
+            if isinstance(cause, AirflowSkipException):
+                raise cause from None
+            if cause is not None and str(cause):
+                raise AirflowSkipException(f"{exc} {cause}") from cause
+            raise
+
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """Resume after the trigger: return the final figures, or raise on a timeout or error event.
 

@@ -7,6 +7,7 @@ second or so), so "10 minutes between counted observations" passes between two p
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from airflow.sdk import DAG
 
@@ -16,6 +17,15 @@ RULE = {
     "settle_period": timedelta(hours=1),
     "min_observation_interval": timedelta(minutes=10),
 }
+
+
+#: What each failed run's sensor raised, as its ``on_failure_callback`` (a user's alerting hook) saw it:
+#: run_id → ``context["exception"]``. The callback runs in-process under ``dag.test()``.
+FAILURES: dict[str, BaseException | None] = {}
+
+
+def _keep_failure(context: Any) -> None:
+    FAILURES[context["run_id"]] = context.get("exception")
 
 
 def _dag(dag_id: str, **sensor_kwargs: object) -> DAG:
@@ -49,7 +59,8 @@ reschedule_timeout = _dag(
 deferrable = _dag(
     "sensor_month_end_deferrable", month="{{ '2026-02' }}", deferrable=True, poll_interval=0.2, timeout=30
 )
-# Deferrable that times out with soft_fail: the trigger's timeout event becomes a skip.
+# Deferrable that cannot succeed in time, with soft_fail: the trigger's timeout event becomes a skip whose
+# message says why (Airflow logs it as the task's "Skipping task." reason).
 deferrable_timeout = _dag(
     "sensor_month_end_deferrable_timeout",
     month="2026-02",
@@ -57,4 +68,13 @@ deferrable_timeout = _dag(
     poll_interval=0.2,
     timeout=1.5,
     soft_fail=True,
+)
+# The same without soft_fail: the task fails with AirflowSensorTimeout, whose message says why.
+deferrable_timeout_fail = _dag(
+    "sensor_month_end_deferrable_timeout_fail",
+    month="2026-02",
+    deferrable=True,
+    poll_interval=0.2,
+    timeout=1.5,
+    on_failure_callback=_keep_failure,
 )

@@ -42,6 +42,12 @@ def storage_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh storage root, given to the DAGs through the ``ldusage_storage_root`` Variable."""
     root = tmp_path / "lake"
     monkeypatch.setenv("AIRFLOW_VAR_LDUSAGE_STORAGE_ROOT", str(root))
+    # Flags that exist in the emulator's account, as a deployment would set them.
+    flags = [
+        {"project_key": "default", "environment_key": "production", "feature_flag_key": key}
+        for key in ("new-checkout", "dark-mode", "search-v2")
+    ]
+    monkeypatch.setenv("AIRFLOW_VAR_LDUSAGE_EVALUATION_FLAGS", json.dumps(flags))
     return root
 
 

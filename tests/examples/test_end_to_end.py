@@ -91,6 +91,20 @@ def test_daily_ingest(launchdarkly_emulator: Any, example_dags: Any, storage_roo
     assert all(r.status == 200 for r in launchdarkly_emulator.requests)
 
 
+def test_daily_ingest_without_evaluation_flags_skips_only_that_task(
+    launchdarkly_emulator: Any, example_dags: Any, storage_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIRFLOW_VAR_LDUSAGE_EVALUATION_FLAGS")  # a deployment that set no flags
+    dag = example_dags.dags["ldusage_daily_ingest"]
+    dag_run = dag.test(logical_date=datetime(2026, 10, 1, 6, tzinfo=UTC))
+    assert str(dag_run.state) == "success"
+    found = states(dag_run)
+    assert {s for (task, _), s in found.items() if task == "evaluations"} == {"skipped"}
+    assert found[("manifest", -1)] == "success"
+    assert xcom(dag_run, "manifest")["objects"] == 19  # the 22 of a full run less three flags
+    assert not any(r.operation_id == "getEvaluationsUsage" for r in launchdarkly_emulator.requests)
+
+
 class TestFaultsAndRateLimits:
     @pytest.fixture
     def launchdarkly_emulator_config(self) -> EmulatorConfig:

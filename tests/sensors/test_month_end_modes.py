@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import structlog.testing
 from month_end_helpers import UTC, expected_figures, february_from_emulator, point_connection, run_state
 
 from airflow_provider_ldusage.testing.emulator import EmulatorConfig, run_emulator
@@ -75,34 +76,38 @@ def test_reschedule_mode_needs_n_unchanged_observations_across_executions(
         assert dags.reschedule.task_dict[TASK]._state is None, "nothing was carried in the DAG's object"
 
 
-@pytest.mark.parametrize(
-    ("config", "code", "reason"),
-    [
-        pytest.param(
-            EmulatorConfig(now=datetime(2026, 3, 1, 0, 30, tzinfo=UTC)),
-            "before_settle",
-            "before month end + settle (until 2026-03-01T01:00:00Z)",
-            id="before-month-end-plus-settle",
+# The three ways a month is not final yet, each through real task executions in every mode. The emulator's
+# clock is frozen where time must not help and fast where the figures must keep moving; its settle period is
+# long enough (20 virtual days, about 80 real seconds at this speed) that the first dag.test() of a session,
+# which spends seconds starting Airflow's in-process API before the first poke, still sees February settling.
+NOT_DONE = [
+    pytest.param(
+        EmulatorConfig(now=datetime(2026, 3, 1, 0, 30, tzinfo=UTC)),
+        "before_settle",
+        "before month end + settle (until 2026-03-01T01:00:00Z)",
+        id="before-month-end-plus-settle",
+    ),
+    pytest.param(
+        EmulatorConfig(now=datetime(2026, 3, 1, 3, tzinfo=UTC), lag=timedelta(hours=6)),
+        "missing_days",
+        "missing days: 2026-02-28",
+        id="missing-day",
+    ),
+    pytest.param(
+        EmulatorConfig(
+            now=datetime(2026, 3, 1, 12, tzinfo=UTC),
+            lag=timedelta(hours=1),
+            settle=timedelta(days=20),
+            clock_speed=6 * 3600,
         ),
-        pytest.param(
-            EmulatorConfig(now=datetime(2026, 3, 1, 3, tzinfo=UTC), lag=timedelta(hours=6)),
-            "missing_days",
-            "missing days: 2026-02-28",
-            id="missing-day",
-        ),
-        pytest.param(
-            EmulatorConfig(
-                now=datetime(2026, 3, 1, 12, tzinfo=UTC),
-                lag=timedelta(hours=1),
-                settle=timedelta(days=2),
-                clock_speed=6 * 3600,
-            ),
-            "changing",
-            "figures still changing",
-            id="still-settling",
-        ),
-    ],
-)
+        "changing",
+        "figures still changing",
+        id="still-settling",
+    ),
+]
+
+
+@pytest.mark.parametrize(("config", "code", "reason"), NOT_DONE)
 def test_reschedule_mode_not_done_reports_why(
     airflow_db: Path,
     dags: ModuleType,
@@ -139,13 +144,75 @@ def test_deferrable_mode_done_through_the_trigger(
         assert stored is not None and stored["last_verdict"]["code"] == "final"
 
 
-def test_deferrable_timeout_with_soft_fail_skips(
-    airflow_db: Path, dags: ModuleType, monkeypatch: pytest.MonkeyPatch
+def _check_deferrable_not_done(
+    emu: Any, value: Any, reschedules: int, stored: dict[str, Any] | None, code: str, reason: str
 ) -> None:
-    with run_emulator(EmulatorConfig(now=datetime(2026, 3, 1, 3, tzinfo=UTC), lag=timedelta(hours=6))) as emu:
+    """The sensor deferred, the trigger observed and gave up, and its last verdict is the sensor's."""
+    assert value is None, "no final figures were pushed"
+    assert reschedules == 0, "deferred, not rescheduled"
+    assert len(emu.requests) >= 2, "the sensor's own poke, then at least one observation by the trigger"
+    assert stored is not None
+    assert stored["last_verdict"]["code"] == code
+    assert reason in stored["last_verdict"]["reason"]
+
+
+def _timeout_text(reason: str) -> list[str]:
+    """What a deferrable timeout's message must say: that it timed out, what and when, and why."""
+    return [
+        "Sensor has timed out.",
+        "getMAUTotalUsage for 2026-02 is not final at the deadline",  # the trigger's own deadline fired
+        reason,
+    ]
+
+
+@pytest.mark.parametrize(("config", "code", "reason"), NOT_DONE)
+def test_deferrable_mode_not_done_fails_saying_why(
+    airflow_db: Path,
+    dags: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    config: EmulatorConfig,
+    code: str,
+    reason: str,
+) -> None:
+    """Without soft_fail the run fails with AirflowSensorTimeout, and the exception a user's
+    ``on_failure_callback`` receives states what was still missing or still moving."""
+    from airflow.sdk.exceptions import AirflowSensorTimeout
+
+    with run_emulator(config) as emu:
         point_connection(monkeypatch, emu)
-        dr = dags.deferrable_timeout.test(logical_date=datetime(2026, 4, 2, tzinfo=UTC))
-        state, value, _, _ = run_state(dr, TASK)
-        assert state == "skipped"
-        assert value is None
-        assert len(emu.requests) >= 2, "the sensor's poke, then at least one by the trigger"
+        with caplog.at_level("INFO"):
+            dr = dags.deferrable_timeout_fail.test(logical_date=datetime(2026, 4, 2, tzinfo=UTC))
+        state, value, reschedules, stored = run_state(dr, TASK)
+        assert "running trigger in line" in caplog.text
+        _check_deferrable_not_done(emu, value, reschedules, stored, code, reason)
+    assert state == "failed"
+    assert dr.state == "failed"
+    error = dags.FAILURES.get(dr.run_id)
+    assert isinstance(error, AirflowSensorTimeout), f"on_failure_callback saw {error!r}"
+    for text in _timeout_text(reason):
+        assert text in str(error)
+
+
+@pytest.mark.parametrize(("config", "code", "reason"), NOT_DONE)
+def test_deferrable_mode_not_done_soft_fail_skips_saying_why(
+    airflow_db: Path,
+    dags: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    config: EmulatorConfig,
+    code: str,
+    reason: str,
+) -> None:
+    """With soft_fail the run's task is skipped, and the skip reason in the task log states what was still
+    missing or still moving (not Airflow's generic "Skipping due to soft_fail is set to True.")."""
+    with run_emulator(config) as emu:
+        point_connection(monkeypatch, emu)
+        with structlog.testing.capture_logs() as logs:
+            dr = dags.deferrable_timeout.test(logical_date=datetime(2026, 4, 2, tzinfo=UTC))
+        state, value, reschedules, stored = run_state(dr, TASK)
+        _check_deferrable_not_done(emu, value, reschedules, stored, code, reason)
+    assert state == "skipped"
+    skips = [entry.get("reason", "") for entry in logs if entry.get("event") == "Skipping task."]
+    assert len(skips) == 1, f"one skip logged by the task runner, got {skips!r}"
+    for text in _timeout_text(reason):
+        assert text in skips[0]

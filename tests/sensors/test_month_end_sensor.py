@@ -252,3 +252,30 @@ def test_reschedule_without_task_state_store_fails_fast() -> None:
     sensor = LaunchDarklyMonthEndSensor(task_id="no_store", month="2026-02", mode="reschedule")
     with pytest.raises(LaunchDarklyUsageValidationError, match="mode='poke' or deferrable=True"):
         sensor._load_state({}, MonthWindow.parse("2026-02"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        pytest.param({"soft_fail": True}, "^Sensor has timed out. not final: missing days$", id="soft_fail"),
+        pytest.param(
+            {"never_fail": True},
+            "^Skipping due to never_fail is set to True. Sensor has timed out. not final: missing days$",
+            id="never_fail",
+        ),
+    ],
+)
+def test_resumed_timeout_skip_keeps_the_reason(kwargs: dict[str, Any], expected: str) -> None:
+    """The task runner resumes through ``resume_execution``, whose base version swaps any exception under
+    soft_fail/never_fail for a generic skip; the timeout's reason must survive it."""
+    from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
+
+    timeout = {
+        "status": "timeout",
+        "reason": "missing days: 2026-02-28",
+        "message": "not final: missing days",
+    }
+    with pytest.raises(AirflowSkipException, match=expected):
+        _sensor(**kwargs).resume_execution("execute_complete", {"event": timeout}, {})  # type: ignore[arg-type]
+    with pytest.raises(AirflowSensorTimeout, match="not final: missing days"):
+        _sensor().resume_execution("execute_complete", {"event": timeout}, {})  # type: ignore[arg-type]
