@@ -406,7 +406,7 @@ def resolve_window(
     )
 
 
-def split_window(window: Window, max_span_days: int | None, granularity: str | None = None) -> list[Window]:
+def split_window(window: Window, max_span_days: int | None) -> list[Window]:
     """Split ``window`` into consecutive windows of at most ``max_span_days`` days.
 
     Each piece ends at the latest month start that keeps it within the limit, so month-to-date figures
@@ -420,14 +420,14 @@ def split_window(window: Window, max_span_days: int | None, granularity: str | N
     pieces: list[Window] = []
     cursor = window.start
     while window.end - cursor > limit:
-        cut = _aligned_cut(cursor, cursor + limit, granularity)
+        cut = _aligned_cut(cursor, cursor + limit)
         pieces.append(Window(cursor, cut, window.source))
         cursor = cut
     pieces.append(Window(cursor, window.end, window.source))
     return pieces
 
 
-def _aligned_cut(after: datetime, at_most: datetime, granularity: str | None) -> datetime:
+def _aligned_cut(after: datetime, at_most: datetime) -> datetime:
     # Month starts first for every granularity: a request that began mid-month could restart cumulative
     # (month_to_date) counts at its own ``from`` — LaunchDarkly does not document which it does.
     cut = MonthWindow.of(at_most).start

@@ -166,10 +166,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
             window = self.resolve_window(context)
             if window.source != "explicit" and (self.start or self.end):
                 self.log.warning("start/end rendered empty; using %s", window.source)
-            granularity = arguments.get("granularity")
-            pieces = split_window(
-                window, ep.max_span_days, granularity if isinstance(granularity, str) else None
-            )
+            pieces = split_window(window, ep.max_span_days)
             self.log.info("%s window %s in %d request(s)", ep.operation_id, window.describe(), len(pieces))
         elif self.start or self.end or self.window:
             self.log.warning("%s takes no window; start/end/window are ignored", ep.operation_id)

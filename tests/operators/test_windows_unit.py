@@ -95,20 +95,22 @@ def test_zero_length_without_period_is_refused() -> None:
         resolve_window(data_interval_start=REF, data_interval_end=REF, timetable=object())
 
 
-def test_split_500_days_on_midnights() -> None:
+def test_split_500_days_on_month_starts() -> None:
     w = Window(d(2024, 10, 1, 6), d(2026, 2, 13))
     pieces = split_window(w, 365)
     assert [(p.start, p.end) for p in pieces] == [
         (d(2024, 10, 1, 6), d(2025, 10, 1)),
         (d(2025, 10, 1), d(2026, 2, 13)),
     ]
-    monthly = split_window(w, 365, "monthly")
-    assert [(p.start, p.end) for p in monthly] == [
-        (d(2024, 10, 1, 6), d(2025, 10, 1)),
-        (d(2025, 10, 1), d(2026, 2, 13)),
-    ]
-    long = split_window(Window(d(2023, 1, 15), d(2026, 1, 1)), 365, "monthly")
+    long = split_window(Window(d(2023, 1, 15), d(2026, 1, 1)), 365)
     assert all(p.end.day == 1 for p in long[:-1]) and all(p.span <= timedelta(days=365) for p in long)
     assert long[0].start == d(2023, 1, 15) and long[-1].end == d(2026, 1, 1)
     assert all(a.end == b.start for a, b in itertools.pairwise(long))
     assert split_window(w, None) == [w]
+    # A limit shorter than a month falls back to UTC midnights.
+    short = split_window(Window(d(2026, 1, 3, 12), d(2026, 1, 20)), 7)
+    assert [(p.start, p.end) for p in short] == [
+        (d(2026, 1, 3, 12), d(2026, 1, 10)),
+        (d(2026, 1, 10), d(2026, 1, 17)),
+        (d(2026, 1, 17), d(2026, 1, 20)),
+    ]
