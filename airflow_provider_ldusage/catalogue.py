@@ -1,23 +1,46 @@
-"""The catalogue: every fact about LaunchDarkly's 21 account-usage operations, written once.
+"""The catalogue: every fact about LaunchDarkly's 28 account-usage operations, written once.
 
-The hook, the operators, argument validation, the emulator, the docs' tables and the contract test against
-LaunchDarkly's OpenAPI document all read this module. It imports nothing heavy: operator modules import it
-at DAG-parse time.
+The hook, the operators, argument validation, the emulator, the docs' tables and the contract tests against
+LaunchDarkly's OpenAPI document and official client all read this module. It imports nothing heavy:
+operator modules import it at DAG-parse time.
 
-Sources: LaunchDarkly's OpenAPI document (2026-03-25) for paths and wire names, and the parameter prose of
-the same document for repeatability, allowed values, units and limits (see docs/endpoints).
+Sources: LaunchDarkly's OpenAPI document (2026-03-25) for the first 21 operations, and the official Python
+client ``launchdarkly-api`` 25.0.1 for the seven added since and for what changed (``source`` on each
+entry). Every entry is written with keyword arguments; every fact is a value, never prose to be parsed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Literal
 
 TimeUnit = Literal["ms", "s"]
-ResponseKind = Literal["SeriesListRep", "SeriesListRepFloat", "SdkListRep", "SdkVersionListRep"]
-FamilyName = Literal["contexts", "mau2", "metered", "observability", "auto", "legacy_mau", "list"]
+ResponseKind = Literal[
+    "SeriesListRep",
+    "SeriesListRepFloat",
+    "DataExportSeriesListRep",
+    "SdkListRep",
+    "SdkVersionListRep",
+    "SdkVersionDetailsList",
+    "DataExportProjectRankingRep",
+]
+FamilyName = Literal[
+    "contexts",
+    "mau2",
+    "metered",
+    "observability",
+    "observability_metrics",
+    "auto",
+    "auto_length",
+    "legacy_mau",
+    "list",
+]
+ValueKind = Literal["distinct", "additive"]
+Source = Literal["openapi-2026-03-25", "client-25.0.1"]
+AutoRule = Literal["recency", "length"]
 
 API_PREFIX = "/api/v2/usage"
 DEFAULT_BASE_URL = "https://app.launchdarkly.com"
@@ -29,6 +52,54 @@ KNOWN_BASE_URLS = MappingProxyType(
     }
 )
 BETA_HEADER = ("LD-API-Version", "beta")
+SERIES_KINDS: frozenset[str] = frozenset({"SeriesListRep", "SeriesListRepFloat", "DataExportSeriesListRep"})
+# The schema of each documented error status, unless an operation types its errors otherwise.
+STANDARD_ERROR_MODELS: Mapping[int, str] = MappingProxyType(
+    {
+        400: "InvalidRequestErrorRep",
+        401: "UnauthorizedErrorRep",
+        403: "ForbiddenErrorRep",
+        404: "NotFoundErrorRep",
+        409: "DataExportProjectIdentityIncompleteErrorRep",
+        429: "RateLimitedErrorRep",
+        503: "StatusServiceUnavailable",
+    }
+)
+
+
+@dataclass(frozen=True)
+class DefaultStart:
+    """What LaunchDarkly uses for ``from`` when absent: the current month's start, or ``ago`` before now.
+
+    :param month_start: the start of the current UTC month.
+    :param ago: how long before ``to`` (now) the window starts, when not ``month_start``.
+    """
+
+    month_start: bool = False
+    ago: timedelta | None = None
+
+    def resolve(self, now: datetime) -> datetime:
+        """The default start for a request made at ``now`` (aware)."""
+        if self.month_start:
+            utc = now.astimezone(timezone.utc)
+            return utc.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        assert self.ago is not None
+        return now - self.ago
+
+    def describe(self) -> str:
+        if self.month_start:
+            return "start of the current month"
+        assert self.ago is not None
+        if self.ago % timedelta(days=1):
+            return f"{int(self.ago / timedelta(hours=1))} hours ago"
+        return f"{self.ago.days} days ago"
+
+
+MONTH_START = DefaultStart(month_start=True)
+
+
+def ago(*, days: int = 0, hours: int = 0) -> DefaultStart:
+    return DefaultStart(ago=timedelta(days=days, hours=hours))
 
 
 @dataclass(frozen=True)
@@ -52,6 +123,12 @@ class QueryParam:
     :param allowed: the values LaunchDarkly documents, or ``None`` when it names none.
     :param needs_single: the Python name of a parameter that must then carry exactly one value
         (``environmentKey`` needs exactly one ``projectKey``).
+    :param integer: the value is an integer between ``minimum`` and ``maximum`` (inclusive).
+    :param max_unique: the most distinct values LaunchDarkly accepts.
+    :param excludes: the Python name of a parameter that must not be given together with this one.
+    :param only_value: a deprecated parameter whose every other value returns nothing: the one value
+        that returns data (sending it equals omitting it, so it is dropped with a warning).
+    :param paging: the parameter is the paging cursor the hook fills in itself.
     """
 
     wire: str
@@ -60,6 +137,42 @@ class QueryParam:
     repeatable: bool = True
     allowed: tuple[str, ...] | None = None
     needs_single: str | None = None
+    integer: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    max_unique: int | None = None
+    excludes: str | None = None
+    only_value: str | None = None
+    paging: bool = False
+
+
+@dataclass(frozen=True)
+class ValueNeeds:
+    """A rule: when ``param`` holds ``value``, ``needs`` must hold between 1 and ``max_unique`` values.
+
+    ``groupBy=projectId`` on data-export events needs explicit ``projectKey`` values, at most 100.
+    """
+
+    param: str
+    value: str
+    needs: str
+    max_unique: int | None = None
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Cursor paging of a list response.
+
+    :param cursor: Python name of the cursor query parameter.
+    :param limit: Python name of the page-size query parameter.
+    :param items: key of the list of items in each page.
+    :param next_cursor: keys leading to the next page's cursor (absent on the last page).
+    """
+
+    cursor: str
+    limit: str
+    items: str
+    next_cursor: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -71,7 +184,10 @@ class Family:
     :param default_aggregation: what LaunchDarkly uses when ``aggregationType`` is absent.
     :param default_granularity: what LaunchDarkly uses when ``granularity`` is absent.
     :param max_span_days: the longest ``from``..``to`` span LaunchDarkly accepts, or ``None``.
-    :param bucket: how the server picks time buckets, in words.
+    :param bucket: how the server picks time buckets, in words (for the docs).
+    :param auto_rule: on auto-granularity families, what picks the bucket: how recent the range's start
+        is (``recency``) or how long the range is (``length``).
+    :param minutely_retention_days: how long minutely data is kept, where LaunchDarkly says.
     """
 
     name: FamilyName
@@ -81,6 +197,8 @@ class Family:
     default_granularity: str | None
     max_span_days: int | None
     bucket: str
+    auto_rule: AutoRule | None = None
+    minutely_retention_days: int | None = None
 
     @property
     def aggregation_values(self) -> tuple[str, ...]:
@@ -105,10 +223,23 @@ class Endpoint:
     :param counts: what the series count, in one line.
     :param time_unit: unit of ``from``/``to`` on the wire; ``None`` when the endpoint takes no window.
     :param unit_documented: whether LaunchDarkly documents the unit (else ms is assumed).
-    :param default_window: what LaunchDarkly uses when ``from`` is absent.
+    :param default_start: what LaunchDarkly uses when ``from`` is absent (``None``: ``from`` is required
+        or there is no window).
     :param response_kind: the 200 schema name.
+    :param status_codes: the codes LaunchDarkly documents for this operation.
+    :param source: the document the facts come from.
+    :param value_kind: whether month-to-date values are distinct counts (MAU, contexts, experimentation
+        keys: they flatten within a month) or add up day by day; ``None`` where there is no month-to-date.
+    :param path_params: path parameters in template order.
+    :param query_params: query parameters other than ``from``/``to``.
+    :param rules: cross-parameter rules (:class:`ValueNeeds`).
+    :param paging: cursor paging, for the one paged endpoint.
+    :param window_required: ``from`` and ``to`` must both be sent.
+    :param operation_id_documented: false where only the client names the operation and the operationId
+        is derived from its method name.
     :param replacement: for deprecated endpoints, what to use instead.
-    :param status_codes: the codes LaunchDarkly's spec documents for this operation.
+    :param error_models: status -> error schema, where the operation does not use
+        :data:`STANDARD_ERROR_MODELS` (the project ranking types its errors ``Error``).
     """
 
     operation_id: str
@@ -118,12 +249,19 @@ class Endpoint:
     counts: str
     time_unit: TimeUnit | None
     unit_documented: bool
-    default_window: str | None
+    default_start: DefaultStart | None
     response_kind: ResponseKind
     status_codes: tuple[int, ...]
+    source: Source
+    value_kind: ValueKind | None = None
     path_params: tuple[PathParam, ...] = ()
     query_params: tuple[QueryParam, ...] = ()
+    rules: tuple[ValueNeeds, ...] = ()
+    paging: Paging | None = None
+    window_required: bool = False
+    operation_id_documented: bool = True
     replacement: str | None = None
+    error_models: Mapping[int, str] = field(default_factory=lambda: STANDARD_ERROR_MODELS)
     _params_by_name: Mapping[str, QueryParam] = field(init=False, repr=False, compare=False)
     _argument_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
     accepted_names: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -140,6 +278,13 @@ class Endpoint:
         object.__setattr__(self, "accepted_names", frozenset(accepted))
 
     @property
+    def response_models(self) -> dict[int, str]:
+        """Status -> schema name of every documented status (200: :attr:`response_kind`)."""
+        return {
+            code: self.response_kind if code == 200 else self.error_models[code] for code in self.status_codes
+        }
+
+    @property
     def deprecated(self) -> bool:
         return self.replacement is not None
 
@@ -153,7 +298,17 @@ class Endpoint:
 
     @property
     def is_series(self) -> bool:
-        return self.response_kind in ("SeriesListRep", "SeriesListRepFloat")
+        return self.response_kind in SERIES_KINDS
+
+    @property
+    def has_freshness(self) -> bool:
+        """Whether responses may carry ``dataThrough`` and ``delayed``."""
+        return self.response_kind == "DataExportSeriesListRep"
+
+    @property
+    def default_window(self) -> str | None:
+        """The default start in words, for docs (``None`` when ``from`` has no default)."""
+        return self.default_start.describe() if self.default_start else None
 
     @property
     def operator_name(self) -> str:
@@ -166,6 +321,11 @@ class Endpoint:
         """Every Python argument of the hook method, in order (path parameters, window, filters)."""
         return self._argument_names
 
+    @property
+    def filter_params(self) -> tuple[QueryParam, ...]:
+        """The query parameters a caller sets (the paging cursor is the hook's own)."""
+        return tuple(p for p in self.query_params if not p.paging)
+
     def query_param(self, name: str) -> QueryParam | None:
         return self._params_by_name.get(name)
 
@@ -173,185 +333,255 @@ class Endpoint:
 # --- families -------------------------------------------------------------------------------------------
 
 _DAILY_ONLY = ("daily",)
+_MTD_DAILY_MONTHLY = MappingProxyType(
+    {"month_to_date": ("daily", "monthly"), "incremental": _DAILY_ONLY, "rolling_30d": _DAILY_ONLY}
+)
 CONTEXTS = Family(
-    "contexts",
-    "Contexts (family A)",
-    MappingProxyType(
-        {"month_to_date": ("daily", "monthly"), "incremental": _DAILY_ONLY, "rolling_30d": _DAILY_ONLY}
-    ),
-    "month_to_date",
-    "daily",
-    365,
-    "daily or monthly buckets at UTC midnight; contextKind is always an implicit grouping dimension",
+    name="contexts",
+    title="Contexts (family A)",
+    granularity_by_aggregation=_MTD_DAILY_MONTHLY,
+    default_aggregation="month_to_date",
+    default_granularity="daily",
+    max_span_days=365,
+    bucket="daily or monthly buckets at UTC midnight; contextKind is always an implicit grouping dimension",
 )
 MAU2 = Family(
-    "mau2",
-    "MAU v2 (family A)",
-    CONTEXTS.granularity_by_aggregation,
-    "month_to_date",
-    "daily",
-    365,
-    "daily or monthly buckets at UTC midnight; primary context kind only",
+    name="mau2",
+    title="MAU v2 (family A)",
+    granularity_by_aggregation=_MTD_DAILY_MONTHLY,
+    default_aggregation="month_to_date",
+    default_granularity="daily",
+    max_span_days=365,
+    bucket="daily or monthly buckets at UTC midnight; primary context kind only",
 )
 METERED = Family(
-    "metered",
-    "Metered usage (family B)",
-    MappingProxyType({"month_to_date": ("daily", "hourly", "monthly"), "incremental": ("daily", "hourly")}),
-    "month_to_date",
-    "daily",
-    365,
-    "hourly, daily or monthly buckets at UTC boundaries",
+    name="metered",
+    title="Metered usage (family B)",
+    granularity_by_aggregation=MappingProxyType(
+        {"month_to_date": ("daily", "hourly", "monthly"), "incremental": ("daily", "hourly")}
+    ),
+    default_aggregation="month_to_date",
+    default_granularity="daily",
+    max_span_days=365,
+    bucket="hourly, daily or monthly buckets at UTC boundaries",
 )
 OBSERVABILITY = Family(
-    "observability",
-    "Observability (family C)",
-    CONTEXTS.granularity_by_aggregation,
-    "month_to_date",
-    "daily",
-    None,
-    "daily or monthly buckets at UTC midnight",
+    name="observability",
+    title="Observability and Vega AI (family C)",
+    granularity_by_aggregation=_MTD_DAILY_MONTHLY,
+    default_aggregation="month_to_date",
+    default_granularity="daily",
+    max_span_days=None,
+    bucket="daily or monthly buckets at UTC midnight",
+)
+OBSERVABILITY_METRICS = Family(
+    name="observability_metrics",
+    title="Observability metrics (family C')",
+    granularity_by_aggregation=MappingProxyType(
+        {"month_to_date": ("hourly", "daily", "monthly"), "average": ("hourly", "daily", "monthly")}
+    ),
+    default_aggregation="month_to_date",
+    default_granularity="daily",
+    max_span_days=None,
+    bucket="hourly, daily or monthly buckets at UTC boundaries; average is the mean per bucket",
 )
 AUTO = Family(
-    "auto",
-    "Auto-granularity (family D)",
-    MappingProxyType({}),
-    None,
-    None,
-    None,
-    "server-chosen: minutely if the range lies within the past 2 hours, hourly within the past 2 days, "
-    "else daily (cut at midnight in tz where supported)",
+    name="auto",
+    title="Auto-granularity by recency (family D)",
+    granularity_by_aggregation=MappingProxyType({}),
+    default_aggregation=None,
+    default_granularity=None,
+    max_span_days=None,
+    bucket="server-chosen: minutely if the range lies within the past 2 hours, hourly within the past "
+    "2 days, else daily (cut at midnight in tz where supported)",
+    auto_rule="recency",
+)
+AUTO_LENGTH = Family(
+    name="auto_length",
+    title="Auto-granularity by length (family D')",
+    granularity_by_aggregation=MappingProxyType({}),
+    default_aggregation=None,
+    default_granularity=None,
+    max_span_days=None,
+    bucket="server-chosen by the range's length: under 2 hours minutely, under 2 days hourly, else daily "
+    "(cut at midnight in tz); minutely data is kept 70 days, an older short range is returned hourly with "
+    "its start widened to the hour; many variations may be pooled into an 'Other Variations' series",
+    auto_rule="length",
+    minutely_retention_days=70,
 )
 LEGACY_MAU = Family(
-    "legacy_mau",
-    "Legacy MAU (family E, deprecated)",
-    MappingProxyType(
+    name="legacy_mau",
+    title="Legacy MAU (family E, deprecated)",
+    granularity_by_aggregation=MappingProxyType(
         {"rolling_30d": _DAILY_ONLY, "month_to_date": _DAILY_ONLY, "daily_incremental": _DAILY_ONLY}
     ),
-    "rolling_30d",
-    "daily",
-    None,
-    "always daily",
+    default_aggregation="rolling_30d",
+    default_granularity="daily",
+    max_span_days=None,
+    bucket="always daily",
 )
-LISTS = Family("list", "Lists (family F)", MappingProxyType({}), None, None, None, "not a time series")
+LISTS = Family(
+    name="list",
+    title="Lists (family F)",
+    granularity_by_aggregation=MappingProxyType({}),
+    default_aggregation=None,
+    default_granularity=None,
+    max_span_days=None,
+    bucket="not a time series",
+)
 
 # --- shared parameter definitions (one fact each) --------------------------------------------------------
 
-PROJECT_KEY = QueryParam("projectKey", "project_key", "Project key(s) to keep.")
+PROJECT_KEY = QueryParam(wire="projectKey", name="project_key", doc="Project key(s) to keep.")
 ENVIRONMENT_KEY = QueryParam(
-    "environmentKey",
-    "environment_key",
-    "Environment key(s) to keep; requires exactly one project_key.",
+    wire="environmentKey",
+    name="environment_key",
+    doc="Environment key(s) to keep; requires exactly one project_key.",
     needs_single="project_key",
 )
-CONTEXT_KIND = QueryParam("contextKind", "context_kind", "Context kind(s) to keep.")
-SDK_NAME = QueryParam("sdkName", "sdk_name", "SDK name(s) to keep.")
-SDK_TYPE = QueryParam("sdkType", "sdk_type", "SDK type(s) to keep (values not enumerated by LaunchDarkly).")
-ANONYMOUS = QueryParam(
-    "anonymous",
-    "anonymous",
-    "Keep anonymous (``true``) or non-anonymous (``false``) contexts.",
-    True,
-    ("true", "false"),
+CONTEXT_KIND = QueryParam(wire="contextKind", name="context_kind", doc="Context kind(s) to keep.")
+SDK_NAME = QueryParam(wire="sdkName", name="sdk_name", doc="SDK name(s) to keep.")
+SDK_VERSION = QueryParam(wire="sdkVersion", name="sdk_version", doc="SDK version(s) to keep.")
+SDK_TYPE = QueryParam(
+    wire="sdkType", name="sdk_type", doc="SDK type(s) to keep (values not enumerated by LaunchDarkly)."
 )
-EVENT_KIND = QueryParam("eventKind", "event_kind", "Event kind(s) to keep (values not enumerated).")
-TZ = QueryParam("tz", "tz", "Time zone that cuts days for daily data (IANA name).", repeatable=False)
+SDK_APP_ID = QueryParam(wire="sdkAppId", name="sdk_app_id", doc="SDK application id(s) to keep.")
+ANONYMOUS = QueryParam(
+    wire="anonymous",
+    name="anonymous",
+    doc="Keep anonymous (``true``) or non-anonymous (``false``) contexts.",
+    allowed=("true", "false"),
+)
+EVENT_KIND = QueryParam(
+    wire="eventKind", name="event_kind", doc="Event kind(s) to keep (values not enumerated)."
+)
+TZ = QueryParam(
+    wire="tz", name="tz", doc="Time zone that cuts days for daily data (IANA name).", repeatable=False
+)
+WAREHOUSE_KINDS = ("snowflake-v2", "databricks", "bigquery", "redshift", "clickhouse")
+STREAMING_DESTINATION_KINDS = (
+    "kinesis",
+    "google-pubsub",
+    "mparticle",
+    "segment",
+    "azure-event-hubs",
+    "snowflake",
+    "unknown",
+)
+MAX_PROJECTS = 100
 
 
 def _group_by(*values: str) -> QueryParam:
-    return QueryParam("groupBy", "group_by", "Dimension(s) to split the series by.", True, values)
+    return QueryParam(
+        wire="groupBy", name="group_by", doc="Dimension(s) to split the series by.", allowed=values
+    )
 
 
 def _aggregation(family: Family) -> QueryParam:
     return QueryParam(
-        "aggregationType",
-        "aggregation_type",
-        "How values accumulate over time.",
-        False,
-        family.aggregation_values,
+        wire="aggregationType",
+        name="aggregation_type",
+        doc="How values accumulate over time.",
+        repeatable=False,
+        allowed=family.aggregation_values,
     )
 
 
 def _granularity(family: Family) -> QueryParam:
     return QueryParam(
-        "granularity",
-        "granularity",
-        "Bucket size; allowed values depend on aggregation_type.",
-        False,
-        family.granularity_values,
+        wire="granularity",
+        name="granularity",
+        doc="Bucket size; allowed values depend on aggregation_type.",
+        repeatable=False,
+        allowed=family.granularity_values,
     )
 
 
-def _family_a(family: Family, *filters: QueryParam, group_by: tuple[str, ...]) -> tuple[QueryParam, ...]:
-    return (*filters, _group_by(*group_by), _aggregation(family), _granularity(family))
+def _family_a(family: Family, *filters: QueryParam, group_by: QueryParam) -> tuple[QueryParam, ...]:
+    return (*filters, group_by, _aggregation(family), _granularity(family))
 
 
 # Filters the client-side and server-side contexts endpoints share (total-contexts adds sdkType).
 _CONTEXT_FILTERS = (PROJECT_KEY, ENVIRONMENT_KEY, CONTEXT_KIND, SDK_NAME, ANONYMOUS)
-_CONTEXT_GROUPS = ("projectId", "environmentId", "sdkName", "sdkAppId", "anonymousV2")
-_CONTEXT_GROUPS_TYPED = ("projectId", "environmentId", "sdkName", "sdkType", "sdkAppId", "anonymousV2")
+_CONTEXT_GROUPS = _group_by("projectId", "environmentId", "sdkName", "sdkAppId", "anonymousV2")
+_CONTEXT_GROUPS_TYPED = _group_by(
+    "projectId", "environmentId", "sdkName", "sdkType", "sdkAppId", "anonymousV2"
+)
 _A_CODES = (200, 400, 401, 403, 429, 503)
 _C_CODES = (200, 400, 401, 403, 404, 429)
-_MONTH_START = "start of the current month"
+_SPEC: Source = "openapi-2026-03-25"
+_CLIENT: Source = "client-25.0.1"
 
 
-def _observability(op: str, method: str, slug: str, counts: str) -> Endpoint:
+def _observability(*, operation_id: str, method_name: str, slug: str, counts: str) -> Endpoint:
     return Endpoint(
-        op,
-        method,
-        f"{API_PREFIX}/observability/{slug}",
-        OBSERVABILITY,
-        counts,
-        "s",
-        True,
-        _MONTH_START,
-        "SeriesListRep",
-        _C_CODES,
+        operation_id=operation_id,
+        method_name=method_name,
+        path=f"{API_PREFIX}/observability/{slug}",
+        family=OBSERVABILITY,
+        counts=counts,
+        time_unit="s",
+        unit_documented=True,
+        default_start=MONTH_START,
+        response_kind="SeriesListRep",
+        status_codes=_C_CODES,
+        source=_SPEC,
+        value_kind="additive",
         query_params=(PROJECT_KEY, _granularity(OBSERVABILITY), _aggregation(OBSERVABILITY)),
     )
 
 
 _SOURCE = PathParam(
-    "source", "source", "Which SDKs' streams: ``client`` or ``server``.", ("client", "server")
+    wire="source",
+    name="source",
+    doc="Which SDKs' streams: ``client`` or ``server``.",
+    allowed=("client", "server"),
 )
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
-        "getContextsClientsideUsage",
-        "get_contexts_clientside_usage",
-        f"{API_PREFIX}/clientside-contexts",
-        CONTEXTS,
-        "context-key usages of every context kind, client-side SDKs",
-        "ms",
-        True,
-        _MONTH_START,
-        "SeriesListRep",
-        _A_CODES,
+        operation_id="getContextsClientsideUsage",
+        method_name="get_contexts_clientside_usage",
+        path=f"{API_PREFIX}/clientside-contexts",
+        family=CONTEXTS,
+        counts="context-key usages of every context kind, client-side SDKs",
+        time_unit="ms",
+        unit_documented=True,
+        default_start=MONTH_START,
+        response_kind="SeriesListRep",
+        status_codes=_A_CODES,
+        source=_SPEC,
+        value_kind="distinct",
         query_params=_family_a(CONTEXTS, *_CONTEXT_FILTERS, group_by=_CONTEXT_GROUPS),
     ),
     Endpoint(
-        "getContextsServersideUsage",
-        "get_contexts_serverside_usage",
-        f"{API_PREFIX}/serverside-contexts",
-        CONTEXTS,
-        "context-key usages of every context kind, server-side SDKs",
-        "s",
-        True,
-        _MONTH_START,
-        "SeriesListRep",
-        _A_CODES,
+        operation_id="getContextsServersideUsage",
+        method_name="get_contexts_serverside_usage",
+        path=f"{API_PREFIX}/serverside-contexts",
+        family=CONTEXTS,
+        counts="context-key usages of every context kind, server-side SDKs",
+        time_unit="s",
+        unit_documented=True,
+        default_start=MONTH_START,
+        response_kind="SeriesListRep",
+        status_codes=_A_CODES,
+        source=_SPEC,
+        value_kind="distinct",
         query_params=_family_a(CONTEXTS, *_CONTEXT_FILTERS, group_by=_CONTEXT_GROUPS),
     ),
     Endpoint(
-        "getContextsTotalUsage",
-        "get_contexts_total_usage",
-        f"{API_PREFIX}/total-contexts",
-        CONTEXTS,
-        "context-key usages of every context kind, all SDKs",
-        "ms",
-        True,
-        _MONTH_START,
-        "SeriesListRep",
-        _A_CODES,
+        operation_id="getContextsTotalUsage",
+        method_name="get_contexts_total_usage",
+        path=f"{API_PREFIX}/total-contexts",
+        family=CONTEXTS,
+        counts="context-key usages of every context kind, all SDKs",
+        time_unit="ms",
+        unit_documented=True,
+        default_start=MONTH_START,
+        response_kind="SeriesListRep",
+        status_codes=_A_CODES,
+        source=_SPEC,
+        value_kind="distinct",
         query_params=_family_a(
             CONTEXTS,
             PROJECT_KEY,
@@ -364,276 +594,567 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ),
     ),
     Endpoint(
-        "getMAUClientsideUsage",
-        "get_mau_clientside_usage",
-        f"{API_PREFIX}/clientside-mau",
-        MAU2,
-        "monthly active context keys of the primary context kind, client-side SDKs",
-        "ms",
-        True,
-        _MONTH_START,
-        "SeriesListRep",
-        _A_CODES,
+        operation_id="getMAUClientsideUsage",
+        method_name="get_mau_clientside_usage",
+        path=f"{API_PREFIX}/clientside-mau",
+        family=MAU2,
+        counts="monthly active context keys of the primary context kind, client-side SDKs",
+        time_unit="ms",
+        unit_documented=True,
+        default_start=MONTH_START,
+        response_kind="SeriesListRep",
+        status_codes=_A_CODES,
+        source=_SPEC,
+        value_kind="distinct",
         query_params=_family_a(
             MAU2, PROJECT_KEY, ENVIRONMENT_KEY, SDK_NAME, ANONYMOUS, group_by=_CONTEXT_GROUPS
         ),
     ),
     Endpoint(
-        "getMAUTotalUsage",
-        "get_mau_total_usage",
-        f"{API_PREFIX}/total-mau",
-        MAU2,
-        "monthly active context keys of the primary context kind, all SDKs",
-        "ms",
-        True,
-        _MONTH_START,
-        "SeriesListRep",
-        _A_CODES,
+        operation_id="getMAUTotalUsage",
+        method_name="get_mau_total_usage",
+        path=f"{API_PREFIX}/total-mau",
+        family=MAU2,
+        counts="monthly active context keys of the primary context kind, all SDKs",
+        time_unit="ms",
+        unit_documented=True,
+        default_start=MONTH_START,
+        response_kind="SeriesListRep",
+        status_codes=_A_CODES,
+        source=_SPEC,
+        value_kind="distinct",
         query_params=_family_a(
             MAU2, PROJECT_KEY, ENVIRONMENT_KEY, SDK_NAME, SDK_TYPE, ANONYMOUS, group_by=_CONTEXT_GROUPS_TYPED
         ),
     ),
     Endpoint(
-        "getDataExportEventsUsage",
-        "get_data_export_events_usage",
-        f"{API_PREFIX}/data-export-events",
-        METERED,
-        "Data Export events",
-        "ms",
-        True,
-        _MONTH_START,
-        "SeriesListRep",
-        _A_CODES,
-        query_params=_family_a(
-            METERED, PROJECT_KEY, ENVIRONMENT_KEY, EVENT_KIND, group_by=("environmentId", "eventKind")
-        ),
-    ),
-    Endpoint(
-        "getExperimentationEventsUsage",
-        "get_experimentation_events_usage",
-        f"{API_PREFIX}/experimentation-events",
-        METERED,
-        "Experimentation events",
-        "ms",
-        True,
-        _MONTH_START,
-        "SeriesListRep",
-        _A_CODES,
+        operation_id="getDataExportEventsUsage",
+        method_name="get_data_export_events_usage",
+        path=f"{API_PREFIX}/data-export-events",
+        family=METERED,
+        counts="Data Export (Streaming) events",
+        time_unit="ms",
+        unit_documented=True,
+        default_start=MONTH_START,
+        response_kind="DataExportSeriesListRep",
+        status_codes=(200, 400, 401, 403, 409, 429, 503),
+        source=_CLIENT,
+        value_kind="additive",
         query_params=_family_a(
             METERED,
             PROJECT_KEY,
             ENVIRONMENT_KEY,
-            QueryParam("eventKey", "event_key", "Event key(s) to keep."),
             EVENT_KIND,
-            group_by=("environmentId", "eventKey", "eventKind"),
+            QueryParam(
+                wire="destinationKind",
+                name="destination_kind",
+                doc="Streaming destination kind(s) to keep (``snowflake`` is legacy Streaming Snowflake, "
+                "not Warehouse ``snowflake-v2``).",
+                allowed=STREAMING_DESTINATION_KINDS,
+            ),
+            group_by=_group_by("projectId", "environmentId", "eventKind", "destinationKind", "destinationId"),
+        ),
+        rules=(
+            ValueNeeds(param="group_by", value="projectId", needs="project_key", max_unique=MAX_PROJECTS),
         ),
     ),
     Endpoint(
-        "getExperimentationKeysUsage",
-        "get_experimentation_keys_usage",
-        f"{API_PREFIX}/experimentation-keys",
-        METERED,
-        "Experimentation keys",
-        "ms",
-        True,
-        _MONTH_START,
-        "SeriesListRep",
-        _A_CODES,
+        operation_id="getDataExportProjectRanking",
+        method_name="get_data_export_project_ranking",
+        path=f"{API_PREFIX}/data-export-events/projects/ranking",
+        family=LISTS,
+        counts="projects ranked by successful Streaming transfers",
+        time_unit="ms",
+        unit_documented=True,
+        default_start=None,
+        response_kind="DataExportProjectRankingRep",
+        status_codes=(200, 400, 401, 403, 409, 429, 500),
+        source=_CLIENT,
+        operation_id_documented=False,
+        window_required=True,
+        query_params=(
+            QueryParam(
+                wire="source",
+                name="source",
+                doc="The source scope.",
+                repeatable=False,
+                allowed=("streaming",),
+            ),
+            QueryParam(
+                wire="dimension",
+                name="dimension",
+                doc="The ranking dimension.",
+                repeatable=False,
+                allowed=("project",),
+            ),
+            QueryParam(
+                wire="projectKey",
+                name="project_key",
+                doc="Project key(s) to rank; all projects with usage when omitted.",
+                max_unique=MAX_PROJECTS,
+            ),
+            QueryParam(
+                wire="search",
+                name="search",
+                doc="Case-insensitive substring of project keys to keep.",
+                repeatable=False,
+            ),
+            QueryParam(
+                wire="cursor",
+                name="cursor",
+                doc="Opaque cursor of the next page (the hook follows it for you).",
+                repeatable=False,
+                paging=True,
+            ),
+            QueryParam(
+                wire="limit",
+                name="limit",
+                doc="Projects per page.",
+                repeatable=False,
+                integer=True,
+                minimum=1,
+                maximum=100,
+            ),
+        ),
+        paging=Paging(cursor="cursor", limit="limit", items="items", next_cursor=("page", "nextCursor")),
+        error_models=MappingProxyType(
+            {
+                **dict.fromkeys((400, 401, 403, 429, 500), "Error"),
+                409: "DataExportProjectIdentityIncompleteError",
+            }
+        ),
+    ),
+    Endpoint(
+        operation_id="getExperimentationEventsUsage",
+        method_name="get_experimentation_events_usage",
+        path=f"{API_PREFIX}/experimentation-events",
+        family=METERED,
+        counts="Experimentation events",
+        time_unit="ms",
+        unit_documented=True,
+        default_start=MONTH_START,
+        response_kind="SeriesListRep",
+        status_codes=_A_CODES,
+        source=_SPEC,
+        value_kind="additive",
         query_params=_family_a(
             METERED,
             PROJECT_KEY,
             ENVIRONMENT_KEY,
-            QueryParam("experimentId", "experiment_id", "Experiment id(s) to keep."),
-            group_by=("projectId", "environmentId", "experimentId"),
+            QueryParam(wire="eventKey", name="event_key", doc="Event key(s) to keep."),
+            EVENT_KIND,
+            group_by=_group_by("environmentId", "eventKey", "eventKind"),
         ),
     ),
     Endpoint(
-        "getServiceConnectionsUsage",
-        "get_service_connections_usage",
-        f"{API_PREFIX}/service-connections",
-        METERED,
-        "service connections (fractional: metered in connection-minutes)",
-        "ms",
-        True,
-        _MONTH_START,
-        "SeriesListRepFloat",
-        _A_CODES,
+        operation_id="getExperimentationKeysUsage",
+        method_name="get_experimentation_keys_usage",
+        path=f"{API_PREFIX}/experimentation-keys",
+        family=METERED,
+        counts="Experimentation keys",
+        time_unit="ms",
+        unit_documented=True,
+        default_start=MONTH_START,
+        response_kind="SeriesListRep",
+        status_codes=_A_CODES,
+        source=_SPEC,
+        value_kind="distinct",
         query_params=_family_a(
             METERED,
             PROJECT_KEY,
             ENVIRONMENT_KEY,
-            QueryParam("connectionType", "connection_type", "Connection type(s) to keep (not enumerated)."),
-            QueryParam("relayVersion", "relay_version", "Relay Proxy version(s) to keep."),
+            QueryParam(wire="experimentId", name="experiment_id", doc="Experiment id(s) to keep."),
+            group_by=_group_by("projectId", "environmentId", "experimentId"),
+        ),
+    ),
+    Endpoint(
+        operation_id="getServiceConnectionsUsage",
+        method_name="get_service_connections_usage",
+        path=f"{API_PREFIX}/service-connections",
+        family=METERED,
+        counts="service connections (fractional: metered in connection-minutes)",
+        time_unit="ms",
+        unit_documented=True,
+        default_start=MONTH_START,
+        response_kind="SeriesListRepFloat",
+        status_codes=_A_CODES,
+        source=_CLIENT,
+        value_kind="additive",
+        query_params=_family_a(
+            METERED,
+            PROJECT_KEY,
+            ENVIRONMENT_KEY,
+            QueryParam(
+                wire="connectionType",
+                name="connection_type",
+                doc="Connection type(s) to keep (not enumerated).",
+            ),
+            QueryParam(wire="relayVersion", name="relay_version", doc="Relay Proxy version(s) to keep."),
             SDK_NAME,
-            QueryParam("sdkVersion", "sdk_version", "SDK version(s) to keep."),
-            SDK_TYPE,
-            QueryParam("sdkAppId", "sdk_app_id", "SDK application id(s) to keep."),
-            group_by=(
+            SDK_VERSION,
+            QueryParam(
+                wire="sdkType",
+                name="sdk_type",
+                doc="Deprecated: only server-side connections are reported, so ``server`` equals omitting it "
+                "and any other value returns an empty series (use get_stream_usage for client-side).",
+                repeatable=False,
+                allowed=("server",),
+                only_value="server",
+            ),
+            SDK_APP_ID,
+            group_by=_group_by(
                 "projectId",
                 "environmentId",
                 "connectionType",
                 "relayVersion",
                 "sdkName",
                 "sdkVersion",
-                "sdkType",
                 "sdkAppId",
             ),
         ),
     ),
     _observability(
-        "getObservabilityErrorsUsage", "get_observability_errors_usage", "errors", "observability errors"
-    ),
-    _observability("getObservabilityLogsUsage", "get_observability_logs_usage", "logs", "observability logs"),
-    _observability(
-        "getObservabilitySessionsUsage",
-        "get_observability_sessions_usage",
-        "sessions",
-        "observability sessions",
+        operation_id="getObservabilityErrorsUsage",
+        method_name="get_observability_errors_usage",
+        slug="errors",
+        counts="observability errors",
     ),
     _observability(
-        "getObservabilityTracesUsage", "get_observability_traces_usage", "traces", "observability traces"
+        operation_id="getObservabilityLogsUsage",
+        method_name="get_observability_logs_usage",
+        slug="logs",
+        counts="observability logs",
     ),
     Endpoint(
-        "getEvaluationsUsage",
-        "get_evaluations_usage",
-        f"{API_PREFIX}/evaluations/{{projectKey}}/{{environmentKey}}/{{featureFlagKey}}",
-        AUTO,
-        "flag evaluations of one flag, one series per variation",
-        "ms",
-        False,
-        "30 days ago",
-        "SeriesListRep",
-        _C_CODES,
+        operation_id="getObservabilityMetricsUsage",
+        method_name="get_observability_metrics_usage",
+        path=f"{API_PREFIX}/observability/metrics",
+        family=OBSERVABILITY_METRICS,
+        counts="observability metrics",
+        time_unit="s",
+        unit_documented=True,
+        default_start=MONTH_START,
+        response_kind="SeriesListRep",
+        status_codes=_C_CODES,
+        source=_CLIENT,
+        value_kind="additive",
+        query_params=(
+            PROJECT_KEY,
+            _granularity(OBSERVABILITY_METRICS),
+            _aggregation(OBSERVABILITY_METRICS),
+        ),
+    ),
+    _observability(
+        operation_id="getObservabilitySessionsUsage",
+        method_name="get_observability_sessions_usage",
+        slug="sessions",
+        counts="observability sessions",
+    ),
+    _observability(
+        operation_id="getObservabilityTracesUsage",
+        method_name="get_observability_traces_usage",
+        slug="traces",
+        counts="observability traces",
+    ),
+    Endpoint(
+        operation_id="getAiRunsUsage",
+        method_name="get_ai_runs_usage",
+        path=f"{API_PREFIX}/ai-runs",
+        family=METERED,
+        counts="AI runs",
+        time_unit="ms",
+        unit_documented=True,
+        default_start=MONTH_START,
+        response_kind="SeriesListRep",
+        status_codes=_A_CODES,
+        source=_CLIENT,
+        value_kind="additive",
+        operation_id_documented=False,
+        query_params=_family_a(
+            METERED,
+            PROJECT_KEY,
+            ENVIRONMENT_KEY,
+            SDK_NAME,
+            SDK_VERSION,
+            SDK_TYPE,
+            group_by=_group_by("projectId", "environmentId", "sdkName", "sdkVersion", "sdkType"),
+        ),
+    ),
+    Endpoint(
+        operation_id="getVegaAIUsage",
+        method_name="get_vega_ai_usage",
+        path=f"{API_PREFIX}/vega-ai",
+        family=OBSERVABILITY,
+        counts="Vega AI usage",
+        time_unit="s",
+        unit_documented=True,
+        default_start=MONTH_START,
+        response_kind="SeriesListRep",
+        status_codes=_C_CODES,
+        source=_CLIENT,
+        value_kind="additive",
+        query_params=(PROJECT_KEY, _granularity(OBSERVABILITY), _aggregation(OBSERVABILITY)),
+    ),
+    Endpoint(
+        operation_id="getWarehouseExportUsage",
+        method_name="get_warehouse_export_usage",
+        path=f"{API_PREFIX}/warehouse-export",
+        family=METERED,
+        counts="Warehouse export events",
+        time_unit="ms",
+        unit_documented=True,
+        default_start=MONTH_START,
+        response_kind="DataExportSeriesListRep",
+        status_codes=_A_CODES,
+        source=_CLIENT,
+        value_kind="additive",
+        operation_id_documented=False,
+        query_params=_family_a(
+            METERED,
+            PROJECT_KEY,
+            ENVIRONMENT_KEY,
+            QueryParam(
+                wire="destinationKind",
+                name="destination_kind",
+                doc="Warehouse destination kind(s) to keep; not with destination.",
+                allowed=(*WAREHOUSE_KINDS, "s3"),
+                excludes="destination",
+            ),
+            QueryParam(
+                wire="destination",
+                name="destination",
+                doc="Legacy alias of destination_kind (without ``s3``); not with destination_kind.",
+                allowed=WAREHOUSE_KINDS,
+                excludes="destination_kind",
+            ),
+            group_by=_group_by(
+                "projectId", "environmentId", "destination", "destinationKind", "destinationId"
+            ),
+        ),
+    ),
+    Endpoint(
+        operation_id="getEvaluationsUsage",
+        method_name="get_evaluations_usage",
+        path=f"{API_PREFIX}/evaluations/{{projectKey}}/{{environmentKey}}/{{featureFlagKey}}",
+        family=AUTO_LENGTH,
+        counts="flag evaluations of one flag, one series per variation",
+        time_unit="ms",
+        unit_documented=False,
+        default_start=ago(days=30),
+        response_kind="SeriesListRep",
+        status_codes=_C_CODES,
+        source=_CLIENT,
+        value_kind="additive",
         path_params=(
-            PathParam("projectKey", "project_key", "The project key."),
-            PathParam("environmentKey", "environment_key", "The environment key."),
-            PathParam("featureFlagKey", "feature_flag_key", "The feature flag key."),
+            PathParam(wire="projectKey", name="project_key", doc="The project key."),
+            PathParam(wire="environmentKey", name="environment_key", doc="The environment key."),
+            PathParam(wire="featureFlagKey", name="feature_flag_key", doc="The feature flag key."),
         ),
         query_params=(TZ,),
     ),
     Endpoint(
-        "getEventsUsage",
-        "get_events_usage",
-        f"{API_PREFIX}/events/{{type}}",
-        AUTO,
-        "events received by LaunchDarkly or published onward",
-        "ms",
-        False,
-        "24 hours ago",
-        "SeriesListRep",
-        _C_CODES,
+        operation_id="getEventsUsage",
+        method_name="get_events_usage",
+        path=f"{API_PREFIX}/events/{{type}}",
+        family=AUTO,
+        counts="events received by LaunchDarkly or published onward",
+        time_unit="ms",
+        unit_documented=False,
+        default_start=ago(hours=24),
+        response_kind="SeriesListRep",
+        status_codes=_C_CODES,
+        source=_SPEC,
+        value_kind="additive",
         path_params=(
-            PathParam("type", "type", "``received`` or ``published`` events.", ("received", "published")),
+            PathParam(
+                wire="type",
+                name="type",
+                doc="``received`` or ``published`` events.",
+                allowed=("received", "published"),
+            ),
         ),
     ),
     Endpoint(
-        "getStreamUsage",
-        "get_stream_usage",
-        f"{API_PREFIX}/streams/{{source}}",
-        AUTO,
-        "streaming connections",
-        "ms",
-        False,
-        "30 days ago",
-        "SeriesListRep",
-        _C_CODES,
+        operation_id="getStreamUsage",
+        method_name="get_stream_usage",
+        path=f"{API_PREFIX}/streams/{{source}}",
+        family=AUTO,
+        counts="streaming connections",
+        time_unit="ms",
+        unit_documented=False,
+        default_start=ago(days=30),
+        response_kind="SeriesListRep",
+        status_codes=_C_CODES,
+        source=_SPEC,
+        value_kind="additive",
         path_params=(_SOURCE,),
         query_params=(TZ,),
     ),
     Endpoint(
-        "getStreamUsageBySdkVersion",
-        "get_stream_usage_by_sdk_version",
-        f"{API_PREFIX}/streams/{{source}}/bysdkversion",
-        AUTO,
-        "streaming connections, one series per SDK name and version",
-        "ms",
-        False,
-        "24 hours ago",
-        "SeriesListRep",
-        _C_CODES,
+        operation_id="getStreamUsageBySdkVersion",
+        method_name="get_stream_usage_by_sdk_version",
+        path=f"{API_PREFIX}/streams/{{source}}/bysdkversion",
+        family=AUTO,
+        counts="streaming connections, one series per SDK name and version",
+        time_unit="ms",
+        unit_documented=False,
+        default_start=ago(hours=24),
+        response_kind="SeriesListRep",
+        status_codes=_C_CODES,
+        source=_SPEC,
+        value_kind="additive",
         path_params=(_SOURCE,),
         query_params=(
             TZ,
-            QueryParam("sdk", "sdk", "Keep only series of this SDK name.", repeatable=False),
-            QueryParam("version", "version", "Keep only series of this SDK version.", repeatable=False),
+            QueryParam(wire="sdk", name="sdk", doc="Keep only series of this SDK name.", repeatable=False),
+            QueryParam(
+                wire="version", name="version", doc="Keep only series of this SDK version.", repeatable=False
+            ),
         ),
     ),
     Endpoint(
-        "getMauUsage",
-        "get_mau_usage",
-        f"{API_PREFIX}/mau",
-        LEGACY_MAU,
-        "legacy user-based MAU, daily",
-        "ms",
-        False,
-        "30 days ago",
-        "SeriesListRep",
-        (200, 400, 401, 403, 429),
+        operation_id="getMauUsage",
+        method_name="get_mau_usage",
+        path=f"{API_PREFIX}/mau",
+        family=LEGACY_MAU,
+        counts="legacy user-based MAU, daily",
+        time_unit="ms",
+        unit_documented=False,
+        default_start=ago(days=30),
+        response_kind="SeriesListRep",
+        status_codes=(200, 400, 401, 403, 429),
+        source=_SPEC,
+        value_kind="distinct",
         query_params=(
-            QueryParam("project", "project", "Project key(s) to keep."),
+            QueryParam(wire="project", name="project", doc="Project key(s) to keep."),
             QueryParam(
-                "environment",
-                "environment",
-                "Environment key(s) to keep; requires exactly one project.",
+                wire="environment",
+                name="environment",
+                doc="Environment key(s) to keep; requires exactly one project.",
                 needs_single="project",
             ),
-            QueryParam("sdktype", "sdktype", "SDK type(s) to keep.", True, ("client", "server")),
-            QueryParam("sdk", "sdk", "SDK name(s) to keep."),
-            QueryParam("anonymous", "anonymous", "Keep anonymous or non-anonymous users.", repeatable=False),
             QueryParam(
-                "groupby",
-                "groupby",
-                "Dimension(s) to split the series by.",
-                True,
-                ("project", "environment", "sdktype", "sdk", "anonymous", "contextKind", "sdkAppId"),
+                wire="sdktype", name="sdktype", doc="SDK type(s) to keep.", allowed=("client", "server")
+            ),
+            QueryParam(wire="sdk", name="sdk", doc="SDK name(s) to keep."),
+            QueryParam(
+                wire="anonymous",
+                name="anonymous",
+                doc="Keep anonymous or non-anonymous users.",
+                repeatable=False,
+            ),
+            QueryParam(
+                wire="groupby",
+                name="groupby",
+                doc="Dimension(s) to split the series by.",
+                allowed=("project", "environment", "sdktype", "sdk", "anonymous", "contextKind", "sdkAppId"),
             ),
             _aggregation(LEGACY_MAU),
-            QueryParam("contextKind", "context_kind", "Context kind(s) to count; default: user only."),
+            QueryParam(
+                wire="contextKind", name="context_kind", doc="Context kind(s) to count; default: user only."
+            ),
         ),
         replacement="get_mau_total_usage / LaunchDarklyMauTotalUsageOperator (total-mau)",
     ),
     Endpoint(
-        "getMauUsageByCategory",
-        "get_mau_usage_by_category",
-        f"{API_PREFIX}/mau/bycategory",
-        LEGACY_MAU,
-        "legacy MAU split into browser, mobile and backend",
-        "ms",
-        False,
-        "30 days ago",
-        "SeriesListRep",
-        (200, 400, 401, 403, 404, 429),
+        operation_id="getMauUsageByCategory",
+        method_name="get_mau_usage_by_category",
+        path=f"{API_PREFIX}/mau/bycategory",
+        family=LEGACY_MAU,
+        counts="legacy MAU split into browser, mobile and backend",
+        time_unit="ms",
+        unit_documented=False,
+        default_start=ago(days=30),
+        response_kind="SeriesListRep",
+        status_codes=(200, 400, 401, 403, 404, 429),
+        source=_SPEC,
+        value_kind="distinct",
         replacement="get_mau_clientside_usage and get_mau_total_usage grouped by sdkType",
     ),
     Endpoint(
-        "getMauSdksByType",
-        "get_mau_sdks_by_type",
-        f"{API_PREFIX}/mau/sdks",
-        LISTS,
-        "names of the SDKs that produced MAU in the window",
-        "ms",
-        True,
-        "7 days ago",
-        "SdkListRep",
-        (200, 400, 401, 403, 429),
+        operation_id="getMauSdksByType",
+        method_name="get_mau_sdks_by_type",
+        path=f"{API_PREFIX}/mau/sdks",
+        family=LISTS,
+        counts="names of the SDKs that produced MAU in the window",
+        time_unit="ms",
+        unit_documented=True,
+        default_start=ago(days=7),
+        response_kind="SdkListRep",
+        status_codes=(200, 400, 401, 403, 429),
+        source=_SPEC,
         query_params=(
             QueryParam(
-                "sdktype", "sdktype", "``client`` or ``server`` SDKs only.", False, ("client", "server")
+                wire="sdktype",
+                name="sdktype",
+                doc="``client`` or ``server`` SDKs only.",
+                repeatable=False,
+                allowed=("client", "server"),
             ),
         ),
     ),
     Endpoint(
-        "getStreamUsageSdkversion",
-        "get_stream_usage_sdkversion",
-        f"{API_PREFIX}/streams/{{source}}/sdkversions",
-        LISTS,
-        "SDK name and version pairs seen streaming in the past 60 days",
-        None,
-        False,
-        None,
-        "SdkVersionListRep",
-        (200, 401, 403, 429),
+        operation_id="getStreamUsageSdkversion",
+        method_name="get_stream_usage_sdkversion",
+        path=f"{API_PREFIX}/streams/{{source}}/sdkversions",
+        family=LISTS,
+        counts="SDK name and version pairs seen streaming in the past 60 days",
+        time_unit=None,
+        unit_documented=False,
+        default_start=None,
+        response_kind="SdkVersionListRep",
+        status_codes=(200, 401, 403, 429),
+        source=_SPEC,
         path_params=(_SOURCE,),
+    ),
+    Endpoint(
+        operation_id="getSdkVersionsDetails",
+        method_name="get_sdk_versions_details",
+        path=f"{API_PREFIX}/sdk-versions/details",
+        family=LISTS,
+        counts="the highest version of each SDK seen in the last 24 hours, with end-of-life status",
+        time_unit=None,
+        unit_documented=False,
+        default_start=None,
+        response_kind="SdkVersionDetailsList",
+        status_codes=_A_CODES,
+        source=_CLIENT,
+    ),
+    Endpoint(
+        operation_id="getSdkAllVersions",
+        method_name="get_sdk_all_versions",
+        path=f"{API_PREFIX}/sdk-versions/all",
+        family=LISTS,
+        counts="every SDK version seen in the last 24 hours, with end-of-life status",
+        time_unit=None,
+        unit_documented=False,
+        default_start=None,
+        response_kind="SdkVersionDetailsList",
+        status_codes=_A_CODES,
+        source=_CLIENT,
+        operation_id_documented=False,
+        query_params=(
+            QueryParam(
+                wire="environmentId", name="environment_id", doc="Keep one environment id.", repeatable=False
+            ),
+            QueryParam(wire="projectId", name="project_id", doc="Keep one project id.", repeatable=False),
+            QueryParam(wire="sdkName", name="sdk_name", doc="Keep one SDK name.", repeatable=False),
+            QueryParam(
+                wire="sdkType",
+                name="sdk_type",
+                doc="Keep one SDK type (e.g. ``server``, ``browser``, ``mobile``).",
+                repeatable=False,
+            ),
+            QueryParam(
+                wire="sdkAppId", name="sdk_app_id", doc="Keep one SDK application id.", repeatable=False
+            ),
+            QueryParam(
+                wire="connectionType",
+                name="connection_type",
+                doc="Keep one connection type (e.g. ``direct``, ``proxy``).",
+                repeatable=False,
+            ),
+        ),
     ),
 )
 

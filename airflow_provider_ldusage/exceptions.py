@@ -114,6 +114,13 @@ class LaunchDarklyUsageNotFoundError(LaunchDarklyUsageAPIError):
     """HTTP 404: the resource (flag, project, environment, path value) does not exist."""
 
 
+class LaunchDarklyUsageConflictError(LaunchDarklyUsageAPIError):
+    """HTTP 409: LaunchDarkly cannot attribute some usage of the window to a project, so it refuses to
+    group or rank by project rather than answer partially. Never retried: the same request gets the same
+    answer. :attr:`code` and :attr:`message` are LaunchDarkly's; :attr:`hint` says which filter to change.
+    """
+
+
 class LaunchDarklyUsageRateLimitError(LaunchDarklyUsageAPIError):
     """HTTP 429 after the retry budget was spent."""
 
@@ -170,6 +177,7 @@ __all__ = [
     "LaunchDarklyUsageAuthError",
     "LaunchDarklyUsageBadRequestError",
     "LaunchDarklyUsageConfigError",
+    "LaunchDarklyUsageConflictError",
     "LaunchDarklyUsageError",
     "LaunchDarklyUsageForbiddenError",
     "LaunchDarklyUsageInvalidBodyError",

@@ -1,10 +1,13 @@
 """The month-end finality rule: observations of a closed month's usage in, a verdict out. No I/O.
 
 LaunchDarkly publishes no finality rule for usage data (no "estimated" flag, no documented lag), so the rule
-is explicit and configurable (DESIGN.md, decision 9). A month is judged final when, by LaunchDarkly's own
-clock:
+is explicit and configurable (DESIGN.md, decision 9). Only the data-export sources
+(``Endpoint.has_freshness``) report how far their pipeline has written (``dataThrough``) and whether it is
+late (``delayed``); where a response carries them the rule uses them as well. A month is judged final
+when, by LaunchDarkly's own clock:
 
-1. the month has ended and a settle period has passed since (``settle_period``);
+1. the month has ended and a settle period has passed since (``settle_period``), and, where the response
+   says, the pipeline is not ``delayed`` and its ``dataThrough`` has reached the month's end;
 2. every UTC day of the month is present as a daily bucket (``require_all_days``);
 3. the month's whole daily series has been identical across ``stable_observations`` consecutive
    observations, each at least ``min_observation_interval`` after the previous counted one. The whole series
@@ -34,6 +37,7 @@ from typing import Any, Literal
 
 from airflow_provider_ldusage.catalogue import Endpoint
 from airflow_provider_ldusage.core.timeconv import UTC, iso, to_utc
+from airflow_provider_ldusage.defaults import SETTLE_PERIOD
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
 from airflow_provider_ldusage.windows import MonthWindow
 
@@ -43,7 +47,16 @@ STATE_VERSION = 1
 #: LaunchDarkly's day boundaries off UTC midnight, while the month is always judged on UTC days.
 RESERVED_ARGUMENTS = ("start", "end", "aggregation_type", "granularity", "tz")
 
-VerdictCode = Literal["before_settle", "missing_days", "changing", "accumulating", "too_soon", "final"]
+VerdictCode = Literal[
+    "before_settle",
+    "delayed",
+    "not_through",
+    "missing_days",
+    "changing",
+    "accumulating",
+    "too_soon",
+    "final",
+]
 
 
 # --- the query ------------------------------------------------------------------------------------------
@@ -111,6 +124,8 @@ class MonthSummary:
     :param missing_days: the days without one, ISO dates.
     :param series: the month's figure per series.
     :param total: the sum of the series' figures.
+    :param data_through: the response's ``dataThrough`` (aware UTC), where the endpoint reports it.
+    :param delayed: the response's ``delayed``, where the endpoint reports it.
     """
 
     fingerprint: str
@@ -118,6 +133,8 @@ class MonthSummary:
     missing_days: tuple[str, ...]
     series: tuple[SeriesFigure, ...]
     total: float | int
+    data_through: datetime | None = None
+    delayed: bool | None = None
 
 
 def summarize(body: Mapping[str, Any], window: MonthWindow, *, cumulative: bool) -> MonthSummary:
@@ -153,7 +170,17 @@ def summarize(body: Mapping[str, Any], window: MonthWindow, *, cumulative: bool)
         meta = metadata[index] if index < len(metadata) and isinstance(metadata[index], dict) else {}
         figures.append(SeriesFigure(index, dict(meta), value))
     total = sum(f.value for f in figures)
-    return MonthSummary(fingerprint, len(present & set(window.days)), missing, tuple(figures), total)
+    through = body.get("dataThrough")
+    delayed = body.get("delayed")
+    return MonthSummary(
+        fingerprint,
+        len(present & set(window.days)),
+        missing,
+        tuple(figures),
+        total,
+        data_through=to_utc(through, "dataThrough") if isinstance(through, str) else None,
+        delayed=delayed if isinstance(delayed, bool) else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -171,13 +198,22 @@ class Observation:
     days_present: int
     total: float | int
     missing_days: tuple[str, ...] = field(default=(), compare=False)
+    # Freshness, where the endpoint reports it; judged at once, never kept in the state.
+    data_through: datetime | None = field(default=None, compare=False)
+    delayed: bool | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, at: datetime, summary: MonthSummary) -> Observation:
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
         return cls(
-            at.astimezone(UTC), summary.fingerprint, summary.days_present, summary.total, summary.missing_days
+            at.astimezone(UTC),
+            summary.fingerprint,
+            summary.days_present,
+            summary.total,
+            summary.missing_days,
+            summary.data_through,
+            summary.delayed,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -209,7 +245,7 @@ class FinalityRule:
     :param min_observation_interval: the least time, by LaunchDarkly's clock, between counted observations.
     """
 
-    settle_period: timedelta = timedelta(days=3)
+    settle_period: timedelta = SETTLE_PERIOD
     require_all_days: bool = True
     stable_observations: int = 2
     min_observation_interval: timedelta = timedelta(hours=6)
@@ -231,6 +267,30 @@ class FinalityRule:
             raise LaunchDarklyUsageValidationError(
                 "min_observation_interval", self.min_observation_interval, "a timedelta >= 0"
             )
+
+    def to_json(self) -> dict[str, Any]:
+        """The rule as one JSON value (how it travels to the triggerer)."""
+        return {
+            "settle_period": self.settle_period.total_seconds(),
+            "require_all_days": self.require_all_days,
+            "stable_observations": self.stable_observations,
+            "min_observation_interval": self.min_observation_interval.total_seconds(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FinalityRule:
+        """Read :meth:`to_json`'s value back; a missing or wrong field is a validation error."""
+        try:
+            return cls(
+                settle_period=timedelta(seconds=float(data["settle_period"])),
+                require_all_days=bool(data["require_all_days"]),
+                stable_observations=data["stable_observations"],
+                min_observation_interval=timedelta(seconds=float(data["min_observation_interval"])),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise LaunchDarklyUsageValidationError(
+                "rule", data, f"a FinalityRule.to_json() value ({exc})"
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -302,8 +362,9 @@ def judge(
 ) -> tuple[Verdict, FinalityState]:
     """Judge one new observation of ``window`` given the earlier ones.
 
-    Observations before the time floor or with days missing do not count and end the current run: only
-    complete observations after the settle period are compared. An observation that differs from the run
+    Observations before the time floor, from a ``delayed`` pipeline, with a ``dataThrough`` before the
+    month's end or with days missing do not count and end the current run: only complete observations
+    after the settle period are compared. An observation that differs from the run
     starts a new run. One identical to the run but sooner than ``min_observation_interval`` after its last
     counted member is ignored (it neither counts nor resets).
     """
@@ -312,6 +373,23 @@ def judge(
     if observation.at < floor:
         return (
             Verdict(False, "before_settle", f"before month end + settle (until {iso(floor)})", until=floor),
+            FinalityState(),
+        )
+    if observation.data_through is not None and observation.data_through < window.end:
+        late = "; its pipeline is delayed" if observation.delayed else ""
+        return (
+            Verdict(
+                False,
+                "not_through",
+                f"LaunchDarkly has counted usage only through {iso(observation.data_through)}, before the "
+                f"month's end ({iso(window.end)}){late}",
+            ),
+            FinalityState(),
+        )
+    if observation.delayed:
+        through = f" (data through {iso(observation.data_through)})" if observation.data_through else ""
+        return (
+            Verdict(False, "delayed", f"LaunchDarkly reports its usage pipeline as delayed{through}"),
             FinalityState(),
         )
     if rule.require_all_days and observation.missing_days:
@@ -397,6 +475,12 @@ def final_result(
         "series": [figure.to_json() for figure in summary.series],
         "total": summary.total,
         "fingerprint": summary.fingerprint,
+        # Where LaunchDarkly reports freshness: what the final verdict rested on.
+        **(
+            {"data_through": iso(summary.data_through), "delayed": bool(summary.delayed)}
+            if summary.data_through is not None
+            else {}
+        ),
     }
 
 

@@ -2,7 +2,12 @@
 
 Object naming (under the operator's ``output_path``, a local folder or any ``ObjectStoragePath`` URI)::
 
-    <output_path>/<operationId>/<start>_<end>_<hash>.<jsonl|csv>
+    <output_path>/<operationId>/<hash>/<start>_<end>.<jsonl|csv>
+
+``<output_path>/<operationId>/<hash>`` is one *dataset*: one operation, one filter set, one connection, one
+storage root. Every object in it holds the same kind of rows, so a reader can take the folder as one table,
+and the operators announce it as one Airflow ``Asset`` (its URI: :func:`uri_of` the folder), the object
+in the event's extra.
 
 ``<start>``/``<end>`` are the window's UTC instants as ``YYYYMMDDTHHMMSSZ``; endpoints without a window
 use ``asof_<instant>`` (the run's logical date). ``<hash>`` is the first 10 hex digits of the SHA-256 of
@@ -29,6 +34,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -105,8 +111,70 @@ def object_name(
         raise LaunchDarklyUsageValidationError(
             "window", None, "a window or an as-of instant to name the object"
         )
-    digest = arguments_hash(arguments, conn_id=conn_id, base_url=base_url)
-    return f"{operation_id}/{stem}_{digest}.{output_format}"
+    return (
+        f"{dataset_name(operation_id, arguments, conn_id=conn_id, base_url=base_url)}/{stem}.{output_format}"
+    )
+
+
+def dataset_name(
+    operation_id: str,
+    arguments: Mapping[str, Any],
+    *,
+    conn_id: str | None = None,
+    base_url: str | None = None,
+) -> str:
+    """The dataset's folder relative to ``output_path``: ``<operationId>/<hash>`` (module docstring)."""
+    return f"{operation_id}/{arguments_hash(arguments, conn_id=conn_id, base_url=base_url)}"
+
+
+def uri_of(path: ObjectStoragePath) -> str:
+    """A location's URI without a connection id (``s3://bucket/key``, ``file:///abs/path``)."""
+    if path.protocol in ("file", "local", ""):
+        return "file://" + path.path
+    return f"{path.protocol}://{path.bucket}/{path.key}"
+
+
+@dataclass(frozen=True)
+class Landed:
+    """Where :func:`land` put the rows.
+
+    :param uri: the object's URI.
+    :param dataset_uri: the URI of its dataset folder, the Asset the operators announce.
+    :param size: bytes written.
+    """
+
+    uri: str
+    dataset_uri: str
+    size: int
+
+
+def land(
+    rows: UsageRows,
+    output_path: object,
+    operation_id: str,
+    arguments: Mapping[str, Any],
+    output_format: OutputFormat,
+    *,
+    window_start: datetime | None,
+    window_end: datetime | None,
+    as_of: datetime | None = None,
+    conn_id: str | None = None,
+    base_url: str | None = None,
+) -> Landed:
+    """Write ``rows`` as the object :func:`object_name` names under ``output_path``, atomically."""
+    name = object_name(
+        operation_id,
+        window_start,
+        window_end,
+        arguments,
+        output_format,
+        as_of,
+        conn_id=conn_id,
+        base_url=base_url,
+    )
+    target = storage_path(output_path) / name
+    size = write_rows(rows, target, output_format)
+    return Landed(uri_of(target), uri_of(target.parent), size)
 
 
 def storage_path(output_path: object) -> ObjectStoragePath:

@@ -7,6 +7,11 @@ Columns, in order:
 ``window_start``, ``window_end``
     the resolved window of the whole run (UTC ISO-8601 with ``Z``), the same on every row even when the
     window was fetched in several requests; ``null`` for endpoints without a window.
+``request``
+    what defines the rows besides the window, the same on every row: ``{"filters": …, "group_by": …,
+    "aggregation": …, "granularity": …, "time_unit": …}`` as the operator's summary records it (a JSON
+    object; JSON text in CSV), so objects of different filter sets are told apart by their rows alone;
+    ``null`` when the rows were built without one.
 ``time``
     the bucket start, UTC ISO-8601 with ``Z`` (series endpoints only).
 ``series``
@@ -18,8 +23,17 @@ metadata fields
     ``projectId``…). A field named like one of the fixed columns is renamed ``metadata_<name>``.
 ``value``
     the bucket's value: ``int``, or ``float`` for service connections (never cast).
+``data_through``, ``delayed``
+    only for endpoints whose responses report freshness (``Endpoint.has_freshness``: data-export and
+    warehouse-export events): the response's ``dataThrough`` (the end of the latest hour LaunchDarkly's
+    pipeline has written; later usage is not counted yet) and ``delayed`` (the pipeline is late), on every
+    row of that response; ``null`` when LaunchDarkly left them out. :attr:`UsageRows.freshness` sums them
+    up for the whole fetch.
 
-List endpoints give one row per SDK (``sdk``) or per SDK and version (``sdk``, ``version``).
+List endpoints give one row per SDK (``sdk``) or per SDK and version (``sdk``, ``version``); the project
+ranking one row per project (``projectKey``, ``projectName``, ``rank``, ``usage``, ``streaming``, over all
+pages); the SDK version details one row per SDK entry, its fields as columns in order of first appearance
+(``name``, ``version``, ``eolStatus``…).
 A series key missing from a time slice is no row. Merged responses never duplicate a bucket. When two
 pieces of a split window both return a bucket time, the piece whose window contains that time is the one
 kept, whole (the other piece read it from outside its own window, e.g. a partial bucket); when neither
@@ -33,17 +47,25 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from airflow_provider_ldusage.catalogue import Endpoint
 from airflow_provider_ldusage.core.timeconv import EPOCH, from_epoch_ms, iso
 
-FIXED_COLUMNS = ("endpoint", "window_start", "window_end", "time", "series")
+FIXED_COLUMNS = ("endpoint", "window_start", "window_end", "request", "time", "series")
+_HEAD_COLUMNS = FIXED_COLUMNS[:4]  # what list rows have too
 VALUE_COLUMN = "value"
-_RESERVED = frozenset((*FIXED_COLUMNS, VALUE_COLUMN))
-_LIST_COLUMNS = {"SdkListRep": ("sdk",), "SdkVersionListRep": ("sdk", "version")}
+FRESHNESS_COLUMNS = ("data_through", "delayed")
+_RESERVED = frozenset((*FIXED_COLUMNS, VALUE_COLUMN, *FRESHNESS_COLUMNS))
+_RANKING_COLUMNS = ("projectKey", "projectName", "rank", "usage", "streaming")
+_LIST_COLUMNS: dict[str, tuple[str, ...] | None] = {
+    "SdkListRep": ("sdk",),
+    "SdkVersionListRep": ("sdk", "version"),
+    "DataExportProjectRankingRep": _RANKING_COLUMNS,
+    "SdkVersionDetailsList": None,  # columns: the fields, in order of first appearance
+}
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
@@ -68,7 +90,7 @@ class _Series:
 class _Piece:
     """One response of a (possibly split) window: its slices and how its keys map to series."""
 
-    __slots__ = ("by_key", "end_ms", "skips", "slices", "start_ms")
+    __slots__ = ("by_key", "data_through", "delayed", "end_ms", "skips", "slices", "start_ms")
 
     def __init__(
         self,
@@ -76,11 +98,15 @@ class _Piece:
         by_key: dict[str, _Series],
         start_ms: int | None,
         end_ms: int | None,
+        data_through: str | None = None,
+        delayed: bool | None = None,
     ) -> None:
         self.slices = slices
         self.by_key = by_key
         self.start_ms = start_ms
         self.end_ms = end_ms
+        self.data_through = data_through
+        self.delayed = delayed
         # slice position -> keys of that slice not delivered from it (another slice has them; normally empty).
         self.skips: dict[int, frozenset[str]] = {}
 
@@ -107,19 +133,26 @@ class UsageRows:
     :param endpoint: the catalogue entry of the operation the responses come from.
     :param window_start: the run's resolved window start (None for endpoints without a window).
     :param window_end: the run's resolved window end.
+    :param request: what defines the rows besides the window (the ``request`` column).
     """
 
     def __init__(
-        self, endpoint: Endpoint, window_start: datetime | None, window_end: datetime | None
+        self,
+        endpoint: Endpoint,
+        window_start: datetime | None,
+        window_end: datetime | None,
+        request: Mapping[str, Any] | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.request = dict(request) if request is not None else None
         self.window_start = iso(window_start) if window_start else None
         self.window_end = iso(window_end) if window_end else None
         self._series: dict[str, _Series] = {}
         self._pieces: list[_Piece] = []
         # bucket time (ms) -> (piece number, slice position) of every response slice holding it
         self._times: dict[int, list[tuple[int, int]]] = {}
-        self._list_rows: dict[tuple[str, ...], None] = {}
+        # List endpoints: canonical JSON of a row -> the row (a repeated row is kept once).
+        self._list_rows: dict[str, dict[str, Any]] = {}
         self._columns: dict[str, None] = {}
         self._count = 0
         self._time_text: dict[int, str] = {}
@@ -128,14 +161,15 @@ class UsageRows:
 
     def add(
         self,
-        response: dict[str, Any],
+        response: Any,
         *,
         window_start: datetime | None = None,
         window_end: datetime | None = None,
     ) -> None:
         """Merge one parsed response (a piece of the window) into the result.
 
-        :param response: the parsed body; its ``series`` may be a lazily decoded sequence.
+        :param response: the parsed body (a dict; a list for ``SdkVersionDetailsList``); its ``series`` may
+            be a lazily decoded sequence.
         :param window_start: the start of the window this response was asked for (aware), if known.
         :param window_end: its end. With both, a bucket time that two pieces return is kept from the piece
             whose window contains it.
@@ -143,16 +177,27 @@ class UsageRows:
         kind = self.endpoint.response_kind
         if kind == "SdkListRep":
             for sdk in response.get("sdks", ()):
-                self._add_list_row((sdk,))
+                self._add_list_row({"sdk": sdk})
         elif kind == "SdkVersionListRep":
             for item in response.get("sdkVersions", ()):
-                self._add_list_row((item.get("sdk"), item.get("version")))
+                self._add_list_row({"sdk": item.get("sdk"), "version": item.get("version")})
+        elif kind == "DataExportProjectRankingRep":
+            for item in response.get("items", ()):
+                row = {name: item.get(name) for name in _RANKING_COLUMNS[:-1]}
+                row["streaming"] = (item.get("components") or {}).get("streaming")
+                self._add_list_row(row)
+        elif kind == "SdkVersionDetailsList":
+            for item in response:
+                row = {_column(k): v for k, v in item.items()}
+                self._columns.update(dict.fromkeys(row))
+                self._add_list_row(row)
         else:
             self._add_series(response, _epoch_ms(window_start), _epoch_ms(window_end))
 
-    def _add_list_row(self, values: tuple[Any, ...]) -> None:
-        if values not in self._list_rows:
-            self._list_rows[values] = None
+    def _add_list_row(self, row: dict[str, Any]) -> None:
+        identity = _canonical(row)
+        if identity not in self._list_rows:
+            self._list_rows[identity] = row
             self._count += 1
 
     def _register(self, key: str, metadata: dict[str, Any]) -> _Series:
@@ -182,6 +227,10 @@ class UsageRows:
         # duplicate buckets) and again when written, and never kept decoded in between.
         slices: Sequence[dict[str, Any]] = response.get("series") or []
         piece = _Piece(slices, by_key, start_ms, end_ms)
+        if self.endpoint.has_freshness:
+            through, delayed = response.get("dataThrough"), response.get("delayed")
+            piece.data_through = through if isinstance(through, str) else None
+            piece.delayed = delayed if isinstance(delayed, bool) else None
         number = len(self._pieces)
         self._pieces.append(piece)
         times = self._times
@@ -249,7 +298,7 @@ class UsageRows:
 
     @property
     def metadata_columns(self) -> tuple[str, ...]:
-        """Metadata columns in order of first appearance (list endpoints: ``sdk`` [, ``version``])."""
+        """Metadata columns in order of first appearance (list endpoints: their item fields)."""
         listed = _LIST_COLUMNS.get(self.endpoint.response_kind)
         return listed if listed is not None else tuple(self._columns)
 
@@ -257,8 +306,30 @@ class UsageRows:
     def columns(self) -> tuple[str, ...]:
         """Every column, in row order."""
         if self.endpoint.response_kind in _LIST_COLUMNS:
-            return (*FIXED_COLUMNS[:3], *self.metadata_columns)
-        return (*FIXED_COLUMNS, *self.metadata_columns, VALUE_COLUMN)
+            return (*_HEAD_COLUMNS, *self.metadata_columns)
+        return (*FIXED_COLUMNS, *self.metadata_columns, VALUE_COLUMN, *self._freshness_columns)
+
+    @property
+    def _freshness_columns(self) -> tuple[str, ...]:
+        return FRESHNESS_COLUMNS if self.endpoint.has_freshness else ()
+
+    @property
+    def freshness(self) -> dict[str, Any] | None:
+        """How fresh the fetched data is, for endpoints that say (``None`` for the others).
+
+        ``{"data_through": ..., "delayed": ..., "pieces": n}``: the earliest ``dataThrough`` over the
+        responses (usage after it is not counted yet; ``None`` when no response gave one), whether any
+        response said ``delayed``, and how many responses were read.
+        """
+        if not self.endpoint.has_freshness:
+            return None
+        stamps = [p.data_through for p in self._pieces if p.data_through is not None]
+        earliest = min(stamps, key=_instant) if stamps else None
+        return {
+            "data_through": earliest,
+            "delayed": any(p.delayed for p in self._pieces),
+            "pieces": len(self._pieces),
+        }
 
     def _time(self, ms: int) -> str:
         text = self._time_text.get(ms)
@@ -267,6 +338,10 @@ class UsageRows:
         return text
 
     def _points(self) -> Iterator[tuple[str, _Series, Any]]:
+        for text, series, value, _piece in self._points_with_piece():
+            yield text, series, value
+
+    def _points_with_piece(self) -> Iterator[tuple[str, _Series, Any, _Piece]]:
         for piece in self._pieces:
             by_key, skips = piece.by_key, piece.skips
             for position, item in enumerate(piece.slices):
@@ -276,16 +351,32 @@ class UsageRows:
                     self._adopt_orphans(item, by_key)
                 for key, value in item.items():
                     if key != "time" and key not in skip:
-                        yield text, by_key[key], value
+                        yield text, by_key[key], value, piece
 
     def iter_dicts(self) -> Iterator[dict[str, Any]]:
         """Each row as a dict (JSON-serialisable), in response order."""
-        head = {"endpoint": self.endpoint.operation_id, "window_start": self.window_start}
-        head["window_end"] = self.window_end
+        head: dict[str, Any] = {
+            "endpoint": self.endpoint.operation_id,
+            "window_start": self.window_start,
+            "window_end": self.window_end,
+            "request": self.request,
+        }
         if self.endpoint.response_kind in _LIST_COLUMNS:
             names = self.metadata_columns
-            for values in self._list_rows:
-                yield {**head, **dict(zip(names, values, strict=False))}
+            for row in self._list_rows.values():
+                yield {**head, **{name: row.get(name) for name in names}}
+            return
+        if self.endpoint.has_freshness:
+            for text, series, value, piece in self._points_with_piece():
+                yield {
+                    **head,
+                    "time": text,
+                    "series": series.index,
+                    **series.metadata,
+                    "value": value,
+                    "data_through": piece.data_through,
+                    "delayed": piece.delayed,
+                }
             return
         for text, series, value in self._points():
             yield {**head, "time": text, "series": series.index, **series.metadata, "value": value}
@@ -300,10 +391,14 @@ class UsageRows:
             return len(data)
         prefix = (
             f'{{"endpoint":{_dumps(self.endpoint.operation_id)},"window_start":{_dumps(self.window_start)},'
-            f'"window_end":{_dumps(self.window_end)},"time":"'
+            f'"window_end":{_dumps(self.window_end)},"request":{_dumps(self.request)},"time":"'
         )
         buffer: list[str] = []
         for piece in self._pieces:
+            # What follows the value: the piece's freshness, or just the closing brace.
+            end = "}\n"
+            if self.endpoint.has_freshness:
+                end = f',"data_through":{_dumps(piece.data_through)},"delayed":{_dumps(piece.delayed)}}}\n'
             fragments = {k: s.fragment for k, s in piece.by_key.items()}
             skips = piece.skips
             for position, item in enumerate(piece.slices):
@@ -311,14 +406,14 @@ class UsageRows:
                 skip = skips.get(position) if skips else None
                 if skip is None:
                     try:
-                        buffer += [f"{head}{fragments[k]}{v}}}\n" for k, v in item.items() if k != "time"]
+                        buffer += [f"{head}{fragments[k]}{v}{end}" for k, v in item.items() if k != "time"]
                     except KeyError:  # rare: keys without metadata, same count as by_key
                         self._adopt_orphans(item, piece.by_key)
                         fragments = {k: s.fragment for k, s in piece.by_key.items()}
-                        buffer += [f"{head}{fragments[k]}{v}}}\n" for k, v in item.items() if k != "time"]
+                        buffer += [f"{head}{fragments[k]}{v}{end}" for k, v in item.items() if k != "time"]
                 else:
                     buffer += [
-                        f"{head}{fragments[k]}{v}}}\n"
+                        f"{head}{fragments[k]}{v}{end}"
                         for k, v in item.items()
                         if k != "time" and k not in skip
                     ]
@@ -335,18 +430,35 @@ class UsageRows:
 
     def iter_records(self) -> Iterator[list[Any]]:
         """Each row as a list of CSV cells in :attr:`columns` order (missing metadata: empty cell)."""
-        fixed = [self.endpoint.operation_id, self.window_start or "", self.window_end or ""]
-        if self.endpoint.response_kind in _LIST_COLUMNS:
-            for values in self._list_rows:
-                yield [*fixed, *(_cell(v) for v in values)]
-            return
+        fixed = [
+            self.endpoint.operation_id,
+            self.window_start or "",
+            self.window_end or "",
+            _cell(self.request),
+        ]
         names = self.metadata_columns
+        if self.endpoint.response_kind in _LIST_COLUMNS:
+            for row in self._list_rows.values():
+                yield [*fixed, *(_cell(row.get(n)) for n in names)]
+            return
         cells: dict[int, list[Any]] = {}
-        for text, series, value in self._points():
+        fresh = self.endpoint.has_freshness
+        for text, series, value, piece in self._points_with_piece():
             meta = cells.get(series.index)
             if meta is None:
                 meta = cells[series.index] = [_cell(series.metadata.get(n)) for n in names]
-            yield [*fixed, text, series.index, *meta, value]
+            if fresh:
+                yield [
+                    *fixed,
+                    text,
+                    series.index,
+                    *meta,
+                    value,
+                    _cell(piece.data_through),
+                    _cell(piece.delayed),
+                ]
+            else:
+                yield [*fixed, text, series.index, *meta, value]
 
     def write_csv(self, write: Callable[[bytes], Any], batch: int = 4096) -> int:
         """Write the rows as CSV with a header row through ``write``; return the number of bytes written."""
@@ -381,6 +493,11 @@ class _Lines:
         if data:
             write(data)
         return len(data)
+
+
+def _instant(text: str) -> datetime:
+    """An RFC 3339 timestamp for comparison (the response check has already vouched for the form)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _cell(value: Any) -> Any:

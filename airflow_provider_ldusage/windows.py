@@ -435,3 +435,24 @@ def _aligned_cut(after: datetime, at_most: datetime) -> datetime:
         return cut
     cut = _day(at_most)
     return cut if cut > after else at_most
+
+
+def preceding_windows(window: Window, count: int) -> list[Window]:
+    """The ``count`` windows right before ``window``, oldest first, each as an earlier run would have read it.
+
+    A window that is one whole UTC calendar month steps back by calendar months; any other steps back by
+    its own length (a day for daily runs, an hour for hourly ones). Re-landing them under their own names
+    replaces what those runs landed, which is how the operators' ``lookback`` converges provisional days
+    to final figures.
+    """
+    earlier: list[Window] = []
+    source = f"lookback:{window.source}"
+    month = MonthWindow.of(window.start)
+    if window.start == month.start and window.end == month.end:
+        for _ in range(count):
+            month = month.previous()
+            earlier.append(Window(month.start, month.end, source))
+    else:
+        for step in range(1, count + 1):
+            earlier.append(Window(window.start - step * window.span, window.end - step * window.span, source))
+    return earlier[::-1]

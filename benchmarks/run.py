@@ -1,6 +1,6 @@
-"""Run the four benchmarks, print one table, and write it with the machine to ``benchmarks/results.md``.
+"""Run the five benchmarks, print one table, and write it with the machine to ``benchmarks/results.md``.
 
-Usage: ``make bench`` (or ``.venv/bin/python benchmarks/run.py [import|request|rows|ratelimit ...]``).
+Usage: ``make bench`` (or ``.venv/bin/python benchmarks/run.py [import|request|rows|ratelimit|budget ...]``).
 
 Exit status: 0 when every benchmark ran, whether or not it met its target (the table says pass/fail);
 1 when a benchmark crashed (its rows say ``error`` and the traceback is printed and written).
@@ -30,6 +30,7 @@ BENCHMARKS = (
     ("request", "Per-request overhead", "request_overhead"),
     ("rows", "Rows throughput and memory", "rows_throughput"),
     ("ratelimit", "Rate-limit utilisation", "rate_limit"),
+    ("budget", "Budget forecast backtest", "budget_backtest"),
 )
 HEADERS = ("figure", "ours", "baseline", "ratio", "target", "result")
 

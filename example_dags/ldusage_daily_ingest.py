@@ -15,7 +15,12 @@ Configuration (no code change, nothing read at parse time):
   evaluations are ingested, one mapped task per flag. Default: none.
 
 The two deprecated legacy MAU endpoints (``getMauUsage``, ``getMauUsageByCategory``) are left out on
-purpose: their replacements, total and client-side MAU, are ingested.
+purpose: their replacements, total and client-side MAU, are ingested. So are the list endpoints (SDK
+inventories, the project ranking): the weekly SDK inventory and the monthly close read those.
+
+The data-export and warehouse-export objects carry LaunchDarkly's freshness on every row (``data_through``:
+the end of the latest hour its pipeline has written; ``delayed``): a day whose rows say ``data_through``
+before the day's end was landed before LaunchDarkly had counted all of it, and a cleared re-run refreshes it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any
 from airflow.sdk import DAG, Param, task
 
 from airflow_provider_ldusage.operators.usage import (
+    LaunchDarklyAiRunsUsageOperator,
     LaunchDarklyContextsClientsideUsageOperator,
     LaunchDarklyContextsServersideUsageOperator,
     LaunchDarklyContextsTotalUsageOperator,
@@ -38,11 +44,14 @@ from airflow_provider_ldusage.operators.usage import (
     LaunchDarklyMauTotalUsageOperator,
     LaunchDarklyObservabilityErrorsUsageOperator,
     LaunchDarklyObservabilityLogsUsageOperator,
+    LaunchDarklyObservabilityMetricsUsageOperator,
     LaunchDarklyObservabilitySessionsUsageOperator,
     LaunchDarklyObservabilityTracesUsageOperator,
     LaunchDarklyServiceConnectionsUsageOperator,
     LaunchDarklyStreamUsageBySdkVersionOperator,
     LaunchDarklyStreamUsageOperator,
+    LaunchDarklyVegaAiUsageOperator,
+    LaunchDarklyWarehouseExportUsageOperator,
 )
 
 # [START howto_ldusage_configuration]
@@ -59,6 +68,7 @@ PLAIN_SERIES = (
     ("contexts_total", LaunchDarklyContextsTotalUsageOperator),
     ("mau_clientside", LaunchDarklyMauClientsideUsageOperator),
     ("data_export_events", LaunchDarklyDataExportEventsUsageOperator),
+    ("warehouse_export", LaunchDarklyWarehouseExportUsageOperator),
     ("experimentation_events", LaunchDarklyExperimentationEventsUsageOperator),
     ("experimentation_keys", LaunchDarklyExperimentationKeysUsageOperator),
     ("service_connections", LaunchDarklyServiceConnectionsUsageOperator),
@@ -66,6 +76,9 @@ PLAIN_SERIES = (
     ("observability_logs", LaunchDarklyObservabilityLogsUsageOperator),
     ("observability_sessions", LaunchDarklyObservabilitySessionsUsageOperator),
     ("observability_traces", LaunchDarklyObservabilityTracesUsageOperator),
+    ("observability_metrics", LaunchDarklyObservabilityMetricsUsageOperator),
+    ("ai_runs", LaunchDarklyAiRunsUsageOperator),
+    ("vega_ai", LaunchDarklyVegaAiUsageOperator),
 )
 
 with DAG(

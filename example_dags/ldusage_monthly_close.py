@@ -3,12 +3,19 @@
 1. ``LaunchDarklyMonthEndSensor`` waits (in reschedule mode, so it holds no worker slot) until the month that
    closed is final by an explicit rule: three days after the month's end, every day present, and the
    figures unchanged across two observations six hours apart, by LaunchDarkly's clock.
-2. The final figures of MAU, contexts, service connections, experimentation and observability are fetched
-   for that month and the month before (month-to-date, daily), one mapped task instance per month, and
-   landed under ``<storage root>/monthly/<operationId>/``.
+2. The final figures of MAU, contexts, service connections, experimentation, observability (sessions,
+   errors, logs, traces, metrics), AI runs, Vega AI and warehouse export are fetched for that month and the
+   month before (month-to-date, daily), one mapped task instance per month, and landed under
+   ``<storage root>/monthly/<operationId>/``; so is the ranking of projects by Streaming (data export)
+   transfers in each month, every page of it.
 3. A report, ``<storage root>/reports/ldusage_<YYYY-MM>.{html,md,svg,json}``: the month's figures beside the
    previous month's, and a chart of usage per day per category, month over month (hand-written SVG, no
-   plotting library). Every file is written atomically.
+   plotting library), and a burn-down chart per metric, ``ldusage_<YYYY-MM>_budget.svg``: the month-to-date
+   figure day by day against the contract limit (Variable ``ldusage_budget_limits``, as in
+   ``ldusage_budget_watch``), with the month-end forecasts that could have been made along the month and
+   their 80 % intervals. The report lists the month's top projects by Streaming transfers, and the
+   freshness LaunchDarkly reported for the warehouse-export figures (``data_through``, ``delayed``). Every
+   file is written atomically.
 
 Configuration: Airflow Variables ``ldusage_storage_root`` (default ``/tmp/ldusage``) and
 ``ldusage_conn_id`` (default ``launchdarkly_default``); param ``month`` (``YYYY-MM``) closes a given month
@@ -24,15 +31,20 @@ from typing import Any
 from airflow.sdk import DAG, Param, task
 
 from airflow_provider_ldusage.operators.usage import (
+    LaunchDarklyAiRunsUsageOperator,
     LaunchDarklyContextsTotalUsageOperator,
+    LaunchDarklyDataExportProjectRankingOperator,
     LaunchDarklyExperimentationEventsUsageOperator,
     LaunchDarklyExperimentationKeysUsageOperator,
     LaunchDarklyMauTotalUsageOperator,
     LaunchDarklyObservabilityErrorsUsageOperator,
     LaunchDarklyObservabilityLogsUsageOperator,
+    LaunchDarklyObservabilityMetricsUsageOperator,
     LaunchDarklyObservabilitySessionsUsageOperator,
     LaunchDarklyObservabilityTracesUsageOperator,
     LaunchDarklyServiceConnectionsUsageOperator,
+    LaunchDarklyVegaAiUsageOperator,
+    LaunchDarklyWarehouseExportUsageOperator,
 )
 from airflow_provider_ldusage.sensors.month_end import LaunchDarklyMonthEndSensor
 
@@ -54,7 +66,30 @@ CATEGORIES = (
     ("observability_errors", "Observability errors", LaunchDarklyObservabilityErrorsUsageOperator),
     ("observability_logs", "Observability logs", LaunchDarklyObservabilityLogsUsageOperator),
     ("observability_traces", "Observability traces", LaunchDarklyObservabilityTracesUsageOperator),
+    ("observability_metrics", "Observability metrics", LaunchDarklyObservabilityMetricsUsageOperator),
+    ("ai_runs", "AI runs", LaunchDarklyAiRunsUsageOperator),
+    ("vega_ai", "Vega AI", LaunchDarklyVegaAiUsageOperator),
+    ("warehouse_export", "Warehouse export events", LaunchDarklyWarehouseExportUsageOperator),
 )
+# How many projects of the Streaming ranking the report lists.
+TOP_PROJECTS = 10
+# Report category -> the budget metric whose limit its burn-down chart draws (budgets.BUDGET_METRICS).
+BUDGET_METRIC = {
+    "mau": "total_mau",
+    "contexts": "total_contexts",
+    "service_connections": "service_connection_minutes",
+    "experimentation_events": "experimentation_events",
+    "experimentation_keys": "experimentation_keys",
+    "observability_sessions": "observability_sessions",
+    "observability_errors": "observability_errors",
+    "observability_logs": "observability_logs",
+    "observability_traces": "observability_traces",
+    "observability_metrics": "observability_metrics",
+    "ai_runs": "ai_runs",
+    "vega_ai": "vega_ai",
+    "warehouse_export": "warehouse_export_events",
+}
+LIMITS = "{{ var.json.get('ldusage_budget_limits', {}) | tojson }}"
 
 with DAG(
     dag_id="ldusage_monthly_close",
@@ -118,9 +153,25 @@ with DAG(
     }
     # [END howto_operator_monthly_final_figures]
 
+    # [START howto_operator_project_ranking]
+    # Every page of the ranking (the hook follows the cursor), one row per project, per month.
+    project_ranking = LaunchDarklyDataExportProjectRankingOperator.partial(
+        task_id="project_ranking",
+        launchdarkly_conn_id=CONN_ID,
+        limit=100,  # the largest page: fewest requests
+        output_path=STORAGE_ROOT + "/monthly",
+    ).expand_kwargs(windows)
+    # [END howto_operator_project_ranking]
+
     # [START howto_monthly_report]
     @task
-    def report(final: dict[str, Any], landed: dict[str, Any], storage_root: str) -> dict[str, Any]:
+    def report(
+        final: dict[str, Any],
+        landed: dict[str, Any],
+        storage_root: str,
+        limits: str = "{}",
+        ranking: Any = None,
+    ) -> dict[str, Any]:
         """Write the month's report as HTML (inline SVG chart), Markdown (+ SVG) and JSON, atomically."""
         import json
 
@@ -140,22 +191,47 @@ with DAG(
                 }
             )
         data = _report_data(final, categories)
+        data["burn_down"] = _burn_down(final["month"], categories, json.loads(limits or "{}"))
+        if ranking is not None:  # the closed month's ranking is map index 0
+            ranked = _read_jsonl(ObjectStoragePath(ranking[0]["path"]))
+            data["top_projects"] = sorted(ranked, key=lambda r: r["rank"])[:TOP_PROJECTS]
+        export = landed["warehouse_export"][0]  # the closed month: how far LaunchDarkly had counted it
+        data["warehouse_export_freshness"] = export.get("freshness")
         root = storage_root if "://" in storage_root else f"file://{os.path.abspath(storage_root)}"
         folder = ObjectStoragePath(f"{root}/reports")
         stem = f"ldusage_{final['month']}"
         svg = _svg_chart(data)
+        burn_down = _svg_burn_down(data)
         written = {}
         for suffix, body in (
             ("json", json.dumps(data, indent=2)),
             ("svg", svg),
-            ("md", _markdown(data, f"{stem}.svg")),
-            ("html", _html(data, svg)),
+            ("budget.svg", burn_down),
+            (
+                "md",
+                _markdown(data, f"{stem}.svg")
+                + _markdown_top_projects(data)
+                + f"\n![Burn-down against the limits]({stem}_budget.svg)\n",
+            ),
+            (
+                "html",
+                _html(data, svg).replace(
+                    "</body>", f"<h2>Burn-down against the limits</h2>\n{burn_down}\n</body>"
+                ),
+            ),
         ):
-            _write_atomically(folder / f"{stem}.{suffix}", body.encode())
-            written[suffix] = str(folder / f"{stem}.{suffix}")
+            name = f"{stem}_{suffix}" if suffix == "budget.svg" else f"{stem}.{suffix}"
+            _write_atomically(folder / name, body.encode())
+            written[suffix] = str(folder / name)
         return {"month": final["month"], "report": written, "totals": data["totals"]}
 
-    report(month_end.output, {key: op.output for key, op in figures.items()}, storage_root=STORAGE_ROOT)
+    report(
+        month_end.output,
+        {key: op.output for key, op in figures.items()},
+        storage_root=STORAGE_ROOT,
+        limits=LIMITS,
+        ranking=project_ranking.output,
+    )
     # [END howto_monthly_report]
 
 
@@ -178,7 +254,12 @@ def _daily_usage(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for day in days:  # month_to_date: a day's usage is its increase over the day before
         per_day.append(_tidy(running[day] - before))
         before = running[day]
-    return {"days": days, "per_day": per_day, "total": _tidy(running[days[-1]]) if days else 0}
+    return {
+        "days": days,
+        "per_day": per_day,
+        "month_to_date": [_tidy(running[day]) for day in days],
+        "total": _tidy(running[days[-1]]) if days else 0,
+    }
 
 
 def _tidy(value: float) -> float | int:
@@ -277,6 +358,105 @@ def _svg_chart(data: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _burn_down(month: str, categories: list[dict[str, Any]], limits: dict[str, Any]) -> dict[str, Any]:
+    """Per category: month-to-date by day, the limit, and the forecast each day of the month would make."""
+    from datetime import date
+
+    from airflow_provider_ldusage.budgets import budget_endpoint, forecast_month_end
+
+    out = {}
+    for category in categories:
+        metric = BUDGET_METRIC[category["key"]]
+        _, kind = budget_endpoint(metric)
+        days = category["month"]["days"]
+        mtd = category["month"]["month_to_date"]
+        forecasts = []
+        for cut in range(1, len(days)):
+            seen = {date.fromisoformat(d): float(v) for d, v in zip(days[:cut], mtd[:cut], strict=True)}
+            forecast = forecast_month_end(seen, month=month, kind=kind)
+            if forecast.expected is not None:
+                forecasts.append(
+                    {"day": cut, "expected": forecast.expected, "low": forecast.low, "high": forecast.high}
+                )
+        limit = limits.get(metric)
+        out[category["key"]] = {
+            "label": category["label"],
+            "metric": metric,
+            "kind": kind,
+            "limit": limit,
+            "month_to_date": mtd,
+            "forecasts": forecasts,
+        }
+    return out
+
+
+def _svg_burn_down(data: dict[str, Any]) -> str:
+    """Small multiples: month-to-date (line) against the limit (dashed), forecasts made along the month."""
+    from html import escape
+
+    columns, width, height, pad = 3, 330, 170, 30
+    charts = list(data["burn_down"].values())
+    rows = -(-len(charts) // columns)
+    total_w, total_h = columns * width, rows * height + 40
+    line, limit_colour, forecast_colour = "#405BFF", "#D93025", "#F29900"
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w}" height="{total_h}" '
+        f'viewBox="0 0 {total_w} {total_h}" font-family="system-ui, sans-serif" font-size="11">',
+        f"<title>Burn-down against the limits, {escape(data['month'])}</title>",
+        f'<line x1="10" y1="17" x2="30" y2="17" stroke="{line}" stroke-width="2"/>'
+        '<text x="35" y="21">month to date</text>'
+        f'<line x1="130" y1="17" x2="150" y2="17" stroke="{limit_colour}" stroke-dasharray="4 3"/>'
+        '<text x="155" y="21">limit</text>'
+        f'<circle cx="205" cy="17" r="2.5" fill="{forecast_colour}"/>'
+        '<text x="212" y="21">month-end forecast made that day, with its 80 % interval</text>',
+    ]
+    for index, chart in enumerate(charts):
+        x0 = (index % columns) * width
+        y0 = 40 + (index // columns) * height
+        mtd, forecasts, limit = chart["month_to_date"], chart["forecasts"], chart["limit"]
+        top = max([*mtd, *(f["high"] for f in forecasts), float(limit or 0), 1.0]) * 1.05
+        plot_w, plot_h = width - 2 * pad, height - 2 * pad
+        slots = max(len(mtd), 1)
+        base = y0 + pad + plot_h
+
+        def x(day: float, x0: float = x0, slots: int = slots, plot_w: float = plot_w) -> float:
+            return x0 + pad + plot_w * (day - 0.5) / slots
+
+        def y(value: float, base: float = base, top: float = top, plot_h: float = plot_h) -> float:
+            return base - plot_h * value / top
+
+        share = f" · {mtd[-1] / limit:.0%} of limit" if limit and mtd else ""
+        out.append(
+            f'<text x="{x0 + pad}" y="{y0 + 14}" font-weight="600">{escape(chart["label"])}</text>'
+            f'<text x="{x0 + width - pad}" y="{y0 + 14}" text-anchor="end">'
+            f"{_number(mtd[-1] if mtd else 0)}{share}</text>"
+            f'<line x1="{x0 + pad}" y1="{base}" x2="{x0 + pad + plot_w}" y2="{base}" stroke="#ccc"/>'
+            f'<text x="{x0 + pad - 3}" y="{y0 + pad + 4}" text-anchor="end" fill="#666">{_number(top)}</text>'
+        )
+        if limit:
+            out.append(
+                f'<line x1="{x0 + pad}" y1="{y(limit):.1f}" x2="{x0 + pad + plot_w}" y2="{y(limit):.1f}" '
+                f'stroke="{limit_colour}" stroke-dasharray="4 3"><title>limit {limit:g}</title></line>'
+            )
+        for f in forecasts:
+            out.append(
+                f'<line x1="{x(f["day"]):.1f}" y1="{y(f["low"]):.1f}" x2="{x(f["day"]):.1f}" '
+                f'y2="{y(f["high"]):.1f}" stroke="{forecast_colour}" stroke-opacity="0.5"/>'
+                f'<circle cx="{x(f["day"]):.1f}" cy="{y(f["expected"]):.1f}" r="2" fill="{forecast_colour}">'
+                f"<title>day {f['day']}: month-end forecast {f['expected']:.0f} "
+                f"({f['low']:.0f}-{f['high']:.0f})</title></circle>"
+            )
+        if mtd:
+            points = " ".join(f"{x(day):.1f},{y(value):.1f}" for day, value in enumerate(mtd, start=1))
+            out.append(f'<polyline points="{points}" fill="none" stroke="{line}" stroke-width="1.8"/>')
+        out.append(
+            f'<text x="{x0 + pad}" y="{base + 12}" fill="#666">1</text>'
+            f'<text x="{x0 + pad + plot_w}" y="{base + 12}" text-anchor="end" fill="#666">{slots}</text>'
+        )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
 def _table_rows(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return [
         (t["label"], f"{t['month']:,}", f"{t['previous']:,}", _change(t["change"]))
@@ -296,6 +476,22 @@ def _markdown(data: dict[str, Any], svg_name: str) -> str:
         *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in _table_rows(data)),
         "",
         f"![Usage per day per category, {data['month']} vs {data['previous_month']}]({svg_name})",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _markdown_top_projects(data: dict[str, Any]) -> str:
+    top = data.get("top_projects") or []
+    if not top:
+        return ""
+    lines = [
+        "",
+        f"## Top projects by Streaming transfers, {data['month']}",
+        "",
+        "| Rank | Project | Transfers |",
+        "|---:|---|---:|",
+        *(f"| {p['rank']} | {p['projectName']} (`{p['projectKey']}`) | {p['usage']:,} |" for p in top),
         "",
     ]
     return "\n".join(lines)

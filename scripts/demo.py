@@ -13,7 +13,12 @@ printed. Steps:
    ``airflow dags test ldusage_monthly_close`` for 2026-10-01 (closes 2026-09), with the emulator's clock
    running eight hours per second so the month-end sensor's observations, six hours apart by LaunchDarkly's
    clock, take a second;
-5. print where the output landed and what was fetched; exit 1 if a step failed.
+5. move the emulator's clock to 2026-10-20 12:00 and ``airflow dags test ldusage_budget_watch`` for
+   2026-10-20 06:30 UTC, with limits (the ``ldusage_budget_limits`` Variable) set from the emulator's own
+   October figures: client-side MAU's just above where the month will end, the others well above; the
+   forecast table is printed, and the MAU forecast crossing 80 % of its limit fails the task, which is the
+   alert a user would get;
+6. print where the output landed and what was fetched; exit 1 if a step failed.
 """
 
 from __future__ import annotations
@@ -48,6 +53,15 @@ MONTHLY_RUN = ("ldusage_monthly_close", "2026-10-01T00:00:00+00:00", MONTH)
 EMULATOR_NOW = datetime(2026, 10, 6, tzinfo=timezone.utc)  # September final: lag 6 h + settle 2 days
 FAST_CLOCK = 8 * 3600.0  # virtual seconds per real second while the month-end sensor watches
 STEP_TIMEOUT = 300
+BUDGET_RUN = ("ldusage_budget_watch", "2026-10-20T06:30:00+00:00", "2026-10")
+BUDGET_CLOCK = datetime(2026, 10, 20, 12, 0, tzinfo=timezone.utc)  # days 1-19 of October visible
+# Budget metric -> (operation, limit as a multiple of the month's eventual figure).
+BUDGET_LIMITS = {
+    "client_mau": ("getMAUClientsideUsage", 1.12),  # ends near 89 % of the limit: crosses 80 %
+    "total_contexts": ("getContextsTotalUsage", 1.5),
+    "service_connection_minutes": ("getServiceConnectionsUsage", 1.6),
+    "observability_logs": ("getObservabilityLogsUsage", 2.0),
+}
 
 
 def relative(path: Path) -> str:
@@ -117,10 +131,11 @@ def landed(folder: Path) -> dict[str, tuple[int, int]]:
     counts: dict[str, tuple[int, int]] = {}
     if not folder.is_dir():
         return counts
-    for path in sorted(folder.glob("*/*.jsonl")):
+    for path in sorted(folder.glob("*/*/*.jsonl")):  # <operationId>/<dataset>/<window>.jsonl
         rows = sum(1 for line in path.read_text().splitlines() if line.strip())
-        objects, total = counts.get(path.parent.name, (0, 0))
-        counts[path.parent.name] = (objects + 1, total + rows)
+        operation = path.parent.parent.name
+        objects, total = counts.get(operation, (0, 0))
+        counts[operation] = (objects + 1, total + rows)
     return counts
 
 
@@ -130,6 +145,46 @@ def print_table(title: str, counts: Mapping[str, tuple[int, int]]) -> None:
     for name, (objects, rows) in counts.items():
         print(f"  {name:<34}{objects:>8}{rows:>8,}")
     print(f"  {'total':<34}{sum(o for o, _ in counts.values()):>8}{sum(r for _, r in counts.values()):>8,}")
+
+
+def budget_limits(emulator: object) -> dict[str, int]:
+    """Limits from the emulator's own settled October figures (what the month will reach)."""
+    from airflow_provider_ldusage.testing.emulator import Emulator, SeriesQuery
+
+    assert isinstance(emulator, Emulator)
+    start, end = datetime(2026, 10, 1, tzinfo=timezone.utc), datetime(2026, 11, 1, tzinfo=timezone.utc)
+    limits = {}
+    for name, (operation, multiple) in BUDGET_LIMITS.items():
+        query = SeriesQuery(operation, start, end, aggregation="month_to_date", granularity="daily")
+        body = emulator.data.series(query, datetime(2030, 1, 1, tzinfo=timezone.utc))
+        last = body["series"][-1]  # type: ignore[index]
+        final = sum(v for k, v in last.items() if k != "time")
+        limits[name] = round(final * multiple, -3)
+    return limits
+
+
+def print_budget(folder: Path, state: str) -> bool:
+    """The landed verdict as a table, and the alert; whether exactly the expected metric crossed 80 %."""
+    from airflow_provider_ldusage.operators.budget import format_table
+
+    files = sorted(folder.glob("usageBudget/*/asof_*.jsonl"))
+    if not files:
+        print("  no budget verdict was landed")
+        return False
+    lines = [json.loads(line) for line in files[-1].read_text().splitlines() if line.strip()]
+    verdict = {
+        "month": lines[0]["month"],
+        "as_of": lines[0]["as_of"],
+        "metrics": {v["metric"]: v for v in lines},
+    }
+    print(f"\nBudget watch -> {relative(files[-1])}")
+    print("\n".join("  " + line for line in format_table(verdict).splitlines()))
+    crossed = [v for v in lines if v["threshold_crossed"] is not None]
+    if crossed:
+        print(f"\n  ALERT (the task {state}; an on_failure_callback notifier would send this):")
+        for v in crossed:
+            print(f"    {v['message']}")
+    return [v["metric"] for v in crossed] == ["client_mau"] and crossed[0]["status"] == "warning"
 
 
 def main() -> int:
@@ -144,6 +199,8 @@ def main() -> int:
     ok = True
     with run_emulator(EmulatorConfig(seed=1, now=EMULATOR_NOW)) as emulator:
         env = airflow_env(emulator.url, emulator.token)
+        # The contract's limits, for the budget watch and the monthly report's burn-down chart.
+        env["AIRFLOW_VAR_LDUSAGE_BUDGET_LIMITS"] = json.dumps(budget_limits(emulator))
         print(
             f"LaunchDarkly usage demo: emulator at {emulator.url}, "
             f"its clock at {EMULATOR_NOW:%Y-%m-%d %H:%M} UTC"
@@ -164,6 +221,19 @@ def main() -> int:
             ok &= done
             if not ok:
                 break
+        budget_state = "not run"
+        if ok:
+            emulator.clock.set_speed(0)
+            emulator.clock.set(BUDGET_CLOCK)
+            dag_id, logical_date, covers = BUDGET_RUN
+            # The run fails on purpose: a forecast crosses 80 % of a limit, and that failure is the alert
+            # (``airflow dags test`` then exits non-zero); the verdict it landed is checked below.
+            _, seconds = run_step(dag_id, [str(AIRFLOW), "dags", "test", dag_id, logical_date], env)
+            budget_state = last_run_state(dag_id)
+            done = budget_state == "failed"
+            label = f"airflow dags test {dag_id} ({covers})"
+            print(f"  {'ok' if done else 'FAILED':<6} {label:<54}{seconds:6.1f} s  {budget_state} (alert)")
+            ok &= done
         requests = len(emulator.requests)
 
     if not ok:
@@ -179,11 +249,15 @@ def main() -> int:
         landed(OUTPUT / "monthly"),
     )
     report = json.loads((OUTPUT / "reports" / f"ldusage_{MONTH}.json").read_text())
-    print(f"\nReport: {relative(OUTPUT / 'reports' / f'ldusage_{MONTH}.html')} (also .md, .svg, .json)")
+    html = relative(OUTPUT / "reports" / f"ldusage_{MONTH}.html")
+    print(f"\nReport: {html} (also .md, .svg, .json, and _budget.svg: the burn-down against the limits)")
     print(f"  final as of {report['judged_final_at']} by the emulator's clock")
     for total in report["totals"].values():
         change = "n/a" if total["change"] is None else f"{total['change']:+.1f}%"
         print(f"  {total['label']:<30}{total['month']:>14,}  {change:>7} vs {PREVIOUS_MONTH}")
+    if not print_budget(OUTPUT / "budgets", budget_state):
+        print("  the budget watch did not give the expected single 80 % crossing")
+        return 1
     print(f"\n{requests} API requests served by the emulator; Airflow's logs: {relative(LOG)}")
     print(f"Done in {time.monotonic() - started:.0f} s. Open the report in a browser to see the chart.")
     return 0

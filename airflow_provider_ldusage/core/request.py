@@ -6,6 +6,7 @@ Everything here runs before a socket is opened, so a bad argument never costs a 
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +15,8 @@ from urllib.parse import quote
 from airflow_provider_ldusage.catalogue import BETA_HEADER, Endpoint, QueryParam, TimeUnit
 from airflow_provider_ldusage.core.timeconv import iso, to_utc, to_wire
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -91,10 +94,26 @@ def build_request(
             raise LaunchDarklyUsageValidationError(
                 "end", end, f"an instant at least one {unit} after start once encoded in {unit}"
             )
+        if endpoint.window_required:
+            for name, given in (("start", start), ("end", end)):
+                if given is None:
+                    raise LaunchDarklyUsageValidationError(
+                        name, None, f"an instant: {endpoint.method_name} requires both start and end"
+                    )
     values = {p.name: _values(p, arguments.get(p.name)) for p in endpoint.query_params}
     _check_dependencies(endpoint, values)
+    _check_rules(endpoint, values)
     _check_granularity(endpoint, values)
     for param in endpoint.query_params:
+        if param.only_value is not None and values[param.name]:
+            # Deprecated: the one value that returns data equals omitting it, so it is not sent.
+            log.warning(
+                "%s: %s=%r is deprecated and equals omitting it; not sending it",
+                endpoint.method_name,
+                param.name,
+                param.only_value,
+            )
+            continue
         pairs.extend((param.wire, v) for v in values[param.name])
     return UsageRequest(endpoint, path, tuple(pairs), start, end, unit)
 
@@ -166,6 +185,8 @@ def _values(param: QueryParam, raw: object) -> list[str]:
     if raw is None:
         return []
     items: Sequence[object]
+    if param.integer:
+        return [_integer(param, raw)]
     if isinstance(raw, (str, bool)):
         items = [raw]
     elif isinstance(raw, (list, tuple)):
@@ -185,10 +206,45 @@ def _values(param: QueryParam, raw: object) -> list[str]:
         text = ("true" if item else "false") if isinstance(item, bool) else item
         if not isinstance(text, str) or not text.strip():
             raise LaunchDarklyUsageValidationError(param.name, item, "a non-empty string")
+        if param.only_value is not None and text != param.only_value:
+            raise LaunchDarklyUsageValidationError(
+                param.name,
+                item,
+                f"only {param.only_value!r}, or leave it out: the parameter is deprecated and LaunchDarkly "
+                "returns an empty series for any other value",
+            )
         if param.allowed is not None and text not in param.allowed:
             raise LaunchDarklyUsageValidationError(param.name, item, _one_of(param.allowed, text))
         out.append(text)
+    if param.max_unique is not None and len(set(out)) > param.max_unique:
+        raise LaunchDarklyUsageValidationError(
+            param.name, raw, f"at most {param.max_unique} distinct values; got {len(set(out))}"
+        )
     return out
+
+
+def _integer(param: QueryParam, raw: object) -> str:
+    """An integer parameter as its wire text; a decimal string is accepted (templated fields render text)."""
+    if param.minimum is not None and param.maximum is not None:
+        wanted = f"an integer from {param.minimum} to {param.maximum}"
+    elif param.minimum is not None:
+        wanted = f"an integer of at least {param.minimum}"
+    elif param.maximum is not None:
+        wanted = f"an integer of at most {param.maximum}"
+    else:
+        wanted = "an integer"
+    number: int | None = None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        number = raw
+    elif isinstance(raw, str) and raw.strip().removeprefix("-").isdigit():
+        number = int(raw.strip())
+    if number is None:
+        raise LaunchDarklyUsageValidationError(param.name, raw, wanted)
+    if (param.minimum is not None and number < param.minimum) or (
+        param.maximum is not None and number > param.maximum
+    ):
+        raise LaunchDarklyUsageValidationError(param.name, raw, wanted)
+    return str(number)
 
 
 def _check_dependencies(endpoint: Endpoint, values: Mapping[str, list[str]]) -> None:
@@ -199,6 +255,35 @@ def _check_dependencies(endpoint: Endpoint, values: Mapping[str, list[str]]) -> 
                 values[param.needs_single] or None,
                 f"exactly one value when {param.name} is given (LaunchDarkly's rule)",
             )
+
+
+def _check_rules(endpoint: Endpoint, values: Mapping[str, list[str]]) -> None:
+    """Cross-parameter rules: mutually exclusive parameters and the catalogue's ``ValueNeeds``."""
+    for param in endpoint.query_params:
+        if param.excludes and values[param.name] and values[param.excludes]:
+            raise LaunchDarklyUsageValidationError(
+                param.name,
+                _shown(values[param.name]),
+                f"not together with {param.excludes}={_shown(values[param.excludes])!r} "
+                "(LaunchDarkly accepts one or the other); give only one of them",
+            )
+    for rule in endpoint.rules:
+        if rule.value not in values[rule.param]:
+            continue
+        distinct = len(set(values[rule.needs]))
+        limit = rule.max_unique
+        if distinct == 0 or (limit is not None and distinct > limit):
+            between = f"between 1 and {limit}" if limit is not None else "at least 1"
+            raise LaunchDarklyUsageValidationError(
+                rule.needs,
+                _shown(values[rule.needs]) if values[rule.needs] else None,
+                f"{between} distinct values when {rule.param}={rule.value!r} (LaunchDarkly's rule); "
+                f"got {distinct}",
+            )
+
+
+def _shown(values: list[str]) -> str | list[str]:
+    return values[0] if len(values) == 1 else values
 
 
 def _check_granularity(endpoint: Endpoint, values: Mapping[str, list[str]]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -17,6 +17,7 @@ from airflow_provider_ldusage.exceptions import (
     LaunchDarklyUsageAPIError,
     LaunchDarklyUsageAuthError,
     LaunchDarklyUsageBadRequestError,
+    LaunchDarklyUsageConflictError,
     LaunchDarklyUsageForbiddenError,
     LaunchDarklyUsageInvalidBodyError,
     LaunchDarklyUsageNotFoundError,
@@ -114,6 +115,8 @@ def api_error(
     elif status == 404:
         cls = LaunchDarklyUsageNotFoundError
         hint = "Check the path values (project, environment, flag keys, source or type)"
+    elif status == 409:
+        cls, hint = LaunchDarklyUsageConflictError, conflict_hint(request)
     elif status == 429:
         cls, hint = LaunchDarklyUsageRateLimitError, f"Still rate limited after {retries} retries"
     elif status >= 500:
@@ -130,6 +133,30 @@ def api_error(
         hint=hint,
         retry_after=retry_after_seconds(headers, now) if status in (429, 503) else None,
     )
+
+
+def conflict_hint(request: UsageRequest) -> str:
+    """What to change after a 409 (usage LaunchDarkly cannot attribute to a project), in one sentence.
+
+    Grouping by the value a catalogue rule ties to explicit filters (``group_by='projectId'``) is what
+    triggers it on series endpoints; on the project ranking it is the window itself.
+    """
+    endpoint = request.endpoint
+    sent = set(request.params)
+    for rule in endpoint.rules:
+        param = endpoint.query_param(rule.param)
+        if param is not None and (param.wire, rule.value) in sent:
+            return (
+                f"Some usage in the window cannot be attributed to a project. Remove {rule.param}="
+                f"{rule.value!r} (group by 'environmentId' instead, or keep only the {rule.needs} filter, "
+                "which needs no attribution), or narrow start/end to a period without that usage"
+            )
+    if endpoint.paging is not None:
+        return (
+            "Some usage in the window cannot be attributed to a project, so no ranking is given. Narrow "
+            "start/end to a period without that usage"
+        )
+    return "Some usage in the window cannot be attributed; narrow start/end or remove the grouping"
 
 
 def decode_json(request: UsageRequest, body: bytes) -> Any:
@@ -149,19 +176,25 @@ def _invalid_body(request: UsageRequest, body: bytes, exc: Exception) -> LaunchD
     )
 
 
-def check_shape(request: UsageRequest, data: Any) -> dict[str, Any]:
+def check_shape(request: UsageRequest, data: Any) -> Any:
     """Check ``data`` against the endpoint's 200 schema; return it unchanged.
 
     Extra fields are tolerated (the API is beta and grows); missing required fields and non-numeric
-    series values are not.
+    series values are not. Every kind is a JSON object except ``SdkVersionDetailsList`` (a JSON array).
     """
     kind = request.endpoint.response_kind
 
     def fail(problem: str) -> LaunchDarklyUsageResponseError:
         return LaunchDarklyUsageResponseError(request.method, request.path, f"{kind}: {problem}")
 
+    if kind == "SdkVersionDetailsList":
+        _check_sdk_details(data, fail)
+        return data
     if not isinstance(data, dict):
         raise fail(f"expected a JSON object, got {type(data).__name__}")
+    if kind == "DataExportProjectRankingRep":
+        _check_ranking(data, fail)
+        return data
     if not isinstance(data.get("_links"), dict):
         raise fail("missing or non-object '_links'")
     if kind == "SdkListRep":
@@ -185,7 +218,95 @@ def check_shape(request: UsageRequest, data: Any) -> dict[str, Any]:
         raise fail("'series' must be a list")
     for position, point in enumerate(series):
         _check_slice(request, position, point)
+    if kind == "DataExportSeriesListRep":
+        _check_freshness(data, fail)
     return data
+
+
+_Fail = Callable[[str], LaunchDarklyUsageResponseError]
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int  # bool is no count
+
+
+def _check_freshness(data: Mapping[str, Any], fail: _Fail) -> None:
+    """``dataThrough`` (RFC 3339) and ``delayed`` (boolean) are optional, but typed when present."""
+    through = data.get("dataThrough")
+    if through is not None:
+        if not isinstance(through, str):
+            raise fail(f"'dataThrough' = {through!r} is not an RFC 3339 string")
+        try:
+            datetime.fromisoformat(through.replace("Z", "+00:00"))
+        except ValueError:
+            raise fail(f"'dataThrough' = {through!r} is not an RFC 3339 timestamp") from None
+    delayed = data.get("delayed")
+    if delayed is not None and not isinstance(delayed, bool):
+        raise fail(f"'delayed' = {delayed!r} is not a boolean")
+
+
+def _check_ranking(data: Mapping[str, Any], fail: _Fail) -> None:
+    items, page, scope = data.get("items"), data.get("page"), data.get("scope")
+    if not isinstance(items, list):
+        raise fail("'items' must be a list")
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise fail(f"items[{position}] is not an object")
+        if not isinstance(item.get("projectKey"), str):
+            raise fail(f"items[{position}] has no string 'projectKey'")
+        for name in ("rank", "usage"):
+            if not _is_int(item.get(name)):
+                raise fail(f"items[{position}][{name!r}] = {item.get(name)!r} is not an integer")
+        components = item.get("components")
+        if not isinstance(components, dict) or not _is_int(components.get("streaming")):
+            raise fail(f"items[{position}]['components'] has no integer 'streaming'")
+    if not isinstance(page, dict):
+        raise fail("missing or non-object 'page'")
+    for name in ("limit", "count", "totalCount"):
+        if not _is_int(page.get(name)):
+            raise fail(f"page[{name!r}] = {page.get(name)!r} is not an integer")
+    cursor = page.get("nextCursor")
+    if cursor is not None and (not isinstance(cursor, str) or not cursor):
+        raise fail(f"page['nextCursor'] = {cursor!r} is not a non-empty string")
+    if not isinstance(scope, dict):
+        raise fail("missing or non-object 'scope'")
+
+
+_SDK_DETAIL_FIELDS = frozenset(
+    (
+        "name",
+        "version",
+        "type",
+        "projectId",
+        "projectKey",
+        "projectName",
+        "environmentId",
+        "environmentKey",
+        "environmentName",
+        "applicationId",
+        "ldLatestVersion",
+        "eolStatus",
+        "latestReleaseUrl",
+        "connectionType",
+        "relayVersion",
+        "relayEolStatus",
+        "relayLatestVersion",
+        "relayLatestReleaseUrl",
+    )
+)
+
+
+def _check_sdk_details(data: Any, fail: _Fail) -> None:
+    if not isinstance(data, list):
+        raise fail(f"expected a JSON array, got {type(data).__name__}")
+    for position, item in enumerate(data):
+        if not isinstance(item, dict):
+            raise fail(f"[{position}] is not an object")
+        # Every documented field is optional text or null; undocumented extras are tolerated.
+        for key in _SDK_DETAIL_FIELDS.intersection(item):
+            value = item[key]
+            if value is not None and not isinstance(value, str):
+                raise fail(f"[{position}][{key!r}] = {value!r} is not a string")
 
 
 def _check_slice(request: UsageRequest, position: int, point: Any) -> None:
@@ -204,8 +325,9 @@ def _check_slice(request: UsageRequest, position: int, point: Any) -> None:
         raise fail(f"series[{position}][{key!r}] = {value!r} is not a number")
 
 
-def decode_checked(request: UsageRequest, body: bytes) -> dict[str, Any]:
-    """Parse and shape-check a 2xx body in one go (what every hook method returns)."""
+def decode_checked(request: UsageRequest, body: bytes) -> Any:
+    """Parse and shape-check a 2xx body in one go (what every hook method returns): a dict, or for
+    ``SdkVersionDetailsList`` a list of dicts."""
     return check_shape(request, decode_json(request, body))
 
 
@@ -252,7 +374,7 @@ class LazySeries(Sequence[dict[str, Any]]):
         return result
 
 
-def decode_lazily(request: UsageRequest, body: bytes) -> dict[str, Any]:
+def decode_lazily(request: UsageRequest, body: bytes) -> Any:
     """Like :func:`decode_checked`, but a series response's ``series`` is a :class:`LazySeries`.
 
     The envelope (``_links``, ``metadata`` and the slice boundaries) is parsed and checked now, so a
@@ -270,11 +392,21 @@ def decode_lazily(request: UsageRequest, body: bytes) -> dict[str, Any]:
         ) from None
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise _invalid_body(request, body, exc) from None
-    return {
+    result: dict[str, Any] = {
         "_links": envelope.links,
         "metadata": envelope.metadata,
         "series": LazySeries(request, envelope.series),
     }
+    if request.endpoint.has_freshness:
+        fresh = {name: getattr(envelope, name) for name in ("dataThrough", "delayed")}
+        _check_freshness(
+            fresh,
+            lambda problem: LaunchDarklyUsageResponseError(
+                request.method, request.path, f"{request.endpoint.response_kind}: {problem}"
+            ),
+        )
+        result.update({k: v for k, v in fresh.items() if v is not None})
+    return result
 
 
 @cache
@@ -285,6 +417,13 @@ def _envelope_type() -> type:
     # defstruct takes real types: a class body here would see only string annotations.
     return msgspec.defstruct(
         "SeriesEnvelope",
-        [("links", dict[str, Any]), ("metadata", list[dict[str, Any]]), ("series", list[msgspec.Raw])],
+        [
+            ("links", dict[str, Any]),
+            ("metadata", list[dict[str, Any]]),
+            ("series", list[msgspec.Raw]),
+            # DataExportSeriesListRep's freshness; absent elsewhere (typed loosely, checked afterwards).
+            ("dataThrough", Any, None),
+            ("delayed", Any, None),
+        ],
         rename={"links": "_links"},
     )

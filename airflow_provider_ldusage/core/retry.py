@@ -2,9 +2,10 @@
 
 Retried: 429, every 5xx, connection faults, timeouts and truncated bodies. Never retried: 400, 401, 403,
 404 and every other 4xx, which no amount of waiting fixes. Waits honour ``Retry-After`` (seconds) first,
-then ``X-Ratelimit-Reset`` (epoch ms), else exponential backoff with full jitter. ``Retry-After`` is
-honoured in full; a reset far ahead is clamped (a skewed clock or a bad header); the number of retries and
-their total wait are both bounded.
+then the spent budget's reset (``X-Ratelimit-Reset``, or ``X-Ratelimit-Auth-Token-Reset`` for the token
+budget, epoch ms), else exponential backoff with full jitter. ``Retry-After`` is honoured in full; a reset
+far ahead is clamped (a skewed clock or a bad header); the number of retries and their total wait are both
+bounded.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from airflow_provider_ldusage.core.ratelimit import reset_seconds, retry_after_seconds
+from airflow_provider_ldusage.core.ratelimit import retry_after_seconds, spent_reset_seconds
+from airflow_provider_ldusage.defaults import BACKOFF_BASE, BACKOFF_MAX, CONNECTION_EXTRAS, MAX_RESET_WAIT
 
 
 @dataclass(frozen=True)
@@ -30,11 +32,11 @@ class RetryPolicy:
         ``Retry-After`` is never shortened: it is only bounded by ``max_total_wait``.
     """
 
-    max_retries: int = 5
-    max_total_wait: float = 300.0
-    backoff_base: float = 1.0
-    backoff_max: float = 60.0
-    max_reset_wait: float = 60.0
+    max_retries: int = int(CONNECTION_EXTRAS["max_retries"].default)
+    max_total_wait: float = CONNECTION_EXTRAS["max_retry_wait"].default
+    backoff_base: float = BACKOFF_BASE
+    backoff_max: float = BACKOFF_MAX
+    max_reset_wait: float = MAX_RESET_WAIT
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,8 @@ def _wait_for(
         # LaunchDarkly: wait *at least* that long. Never shortened (a relative delay has no clock skew to
         # guard against); jitter only adds; a wait past max_retry_wait gives up instead (see decide()).
         return after + rng.uniform(0, min(1.0, 0.1 * after + 0.05)), f"Retry-After {after:g} s"
-    reset = reset_seconds(headers, now)
+    # The reset of whichever budget is spent: the token budget has its own reset header.
+    reset = spent_reset_seconds(headers, now)
     if reset is not None and reset > 0:
         wait = min(reset, policy.max_reset_wait)
         clamp = " (clamped)" if reset > policy.max_reset_wait else ""

@@ -16,6 +16,13 @@ from airflow_provider_ldusage.core.ratelimit import RateLimitBudget
 from airflow_provider_ldusage.core.request import UsageRequest, build_request
 from airflow_provider_ldusage.core.response import server_time
 from airflow_provider_ldusage.core.retry import RetryPolicy
+from airflow_provider_ldusage.defaults import (
+    BACKOFF_BASE,
+    BACKOFF_MAX,
+    CONN_TYPE,
+    DEFAULT_CONN_ID,
+    MAX_RESET_WAIT,
+)
 from airflow_provider_ldusage.hooks._connection import (
     ConnectionSettings,
     mask_token,
@@ -42,8 +49,8 @@ class LaunchDarklyHookBase(BaseHook):
     """
 
     conn_name_attr = "launchdarkly_conn_id"
-    default_conn_name = "launchdarkly_default"
-    conn_type = "launchdarkly"
+    default_conn_name = DEFAULT_CONN_ID
+    conn_type = CONN_TYPE
 
     def __init__(
         self,
@@ -53,9 +60,9 @@ class LaunchDarklyHookBase(BaseHook):
         read_timeout: float | None = None,
         max_retries: int | None = None,
         max_retry_wait: float | None = None,
-        backoff_base: float = 1.0,
-        backoff_max: float = 60.0,
-        max_reset_wait: float = 60.0,
+        backoff_base: float = BACKOFF_BASE,
+        backoff_max: float = BACKOFF_MAX,
+        max_reset_wait: float = MAX_RESET_WAIT,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:

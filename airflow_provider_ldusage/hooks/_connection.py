@@ -12,16 +12,17 @@ from urllib.parse import urlsplit
 from airflow_provider_ldusage.catalogue import DEFAULT_BASE_URL
 from airflow_provider_ldusage.core.exchange import Wait
 from airflow_provider_ldusage.core.request import UsageRequest
+from airflow_provider_ldusage.defaults import CONNECTION_EXTRAS
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageConfigError
 
 log = logging.getLogger(__name__)
 
-# Defaults for the connection extras declared as conn-fields in provider_info.
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_READ_TIMEOUT = 60.0
-DEFAULT_MAX_RETRIES = 5
-DEFAULT_MAX_RETRY_WAIT = 300.0
-EXTRA_FIELDS = ("connect_timeout", "read_timeout", "max_retries", "max_retry_wait")
+# The connection extras (declared as conn-fields in provider_info) and their defaults: see defaults.py.
+DEFAULT_CONNECT_TIMEOUT = CONNECTION_EXTRAS["connect_timeout"].default
+DEFAULT_READ_TIMEOUT = CONNECTION_EXTRAS["read_timeout"].default
+DEFAULT_MAX_RETRIES = int(CONNECTION_EXTRAS["max_retries"].default)
+DEFAULT_MAX_RETRY_WAIT = CONNECTION_EXTRAS["max_retry_wait"].default
+EXTRA_FIELDS = tuple(CONNECTION_EXTRAS)
 
 
 @dataclass(frozen=True)

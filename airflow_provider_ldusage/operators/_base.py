@@ -6,24 +6,109 @@ hook (and with it ``requests``) is imported inside :meth:`LaunchDarklyUsageBaseO
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from airflow.sdk import BaseOperator
 
 from airflow_provider_ldusage.catalogue import Endpoint, endpoint
-from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
+from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID, SETTLE_PERIOD
+from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
 from airflow_provider_ldusage.landing import OUTPUT_FORMATS, OutputFormat
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context, ObjectStoragePath
+    from airflow.sdk import DAG, Context, ObjectStoragePath, TaskGroup
+    from typing_extensions import Required
 
+    from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
     from airflow_provider_ldusage.rows import UsageRows
     from airflow_provider_ldusage.windows import Window
 
 DEFAULT_MAX_XCOM_ROWS = 10_000
+MAX_LOOKBACK = 366
 COMMON_TEMPLATE_FIELDS = ("launchdarkly_conn_id", "start", "end", "window", "time_unit", "output_path")
+_Callbacks = Callable[..., Any] | Collection[Callable[..., Any]] | None
+
+
+class UsageOperatorArgs(TypedDict, total=False):
+    """The arguments every usage operator takes besides its own filters: declared once, here.
+
+    The generated operators take ``**kwargs: Unpack[UsageOperatorArgs]``, so IDEs and mypy see every one of
+    them; at run time they pass straight to :class:`LaunchDarklyUsageBaseOperator` and ``BaseOperator``.
+    The first block is ours (documented on :class:`LaunchDarklyUsageBaseOperator`); the rest are Airflow's
+    ``BaseOperator`` arguments (``tests/operators/test_operator_classes.py`` holds the list to Airflow's).
+    """
+
+    launchdarkly_conn_id: str
+    start: Any
+    end: Any
+    window: str | None
+    time_unit: str | None
+    output_path: str | ObjectStoragePath | None
+    output_format: OutputFormat
+    max_xcom_rows: int
+    asset_alias: str | None
+    hook_params: dict[str, Any] | None
+    fail_on_empty: bool
+    lookback: int
+    settle_period: timedelta
+    # Airflow's BaseOperator
+    task_id: Required[str]
+    owner: str
+    email: str | Sequence[str] | None
+    email_on_retry: bool
+    email_on_failure: bool
+    retries: int | None
+    retry_delay: timedelta | float
+    retry_exponential_backoff: float
+    max_retry_delay: timedelta | float | None
+    retry_policy: Any
+    start_date: datetime | None
+    end_date: datetime | None
+    depends_on_past: bool
+    ignore_first_depends_on_past: bool
+    wait_for_past_depends_before_skipping: bool
+    wait_for_downstream: bool
+    dag: DAG | None
+    params: MutableMapping[str, Any] | None
+    default_args: dict[str, Any] | None
+    priority_weight: int
+    weight_rule: Any
+    queue: str
+    pool: str | None
+    pool_slots: int
+    sla: timedelta | None
+    execution_timeout: timedelta | None
+    on_execute_callback: _Callbacks
+    on_failure_callback: _Callbacks
+    on_success_callback: _Callbacks
+    on_retry_callback: _Callbacks
+    on_skipped_callback: _Callbacks
+    pre_execute: Callable[..., Any] | None
+    post_execute: Callable[..., Any] | None
+    trigger_rule: str
+    resources: dict[str, Any] | None
+    run_as_user: str | None
+    map_index_template: str | None
+    max_active_tis_per_dag: int | None
+    max_active_tis_per_dagrun: int | None
+    executor: str | None
+    executor_config: dict[str, Any] | None
+    do_xcom_push: bool
+    multiple_outputs: bool
+    inlets: Any
+    outlets: Any
+    task_group: TaskGroup | None
+    doc: str | None
+    doc_md: str | None
+    doc_json: str | None
+    doc_yaml: str | None
+    doc_rst: str | None
+    task_display_name: str | None
+    logger_name: str | None
+    allow_nested_operators: bool
+    render_template_as_native_obj: bool | None
 
 
 class LaunchDarklyUsageBaseOperator(BaseOperator):
@@ -54,11 +139,20 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
     :param output_format: ``jsonl`` (default) or ``csv`` (with a header row).
     :param max_xcom_rows: the most rows returned through XCom without ``output_path``; more is an error
         that keeps large results out of the metadata database.
-    :param asset_alias: name of the ``AssetAlias`` through which each landed object is announced as an
-        ``Asset`` event (default ``launchdarkly_usage__<dag_id>__<task_id>``); only used with ``output_path``.
-        Schedule downstream DAGs with ``schedule=AssetAlias("<name>")``.
+    :param asset_alias: name of the ``AssetAlias`` through which each landing is announced as an event of
+        its dataset's ``Asset`` — one Asset per operation, filter set, connection and storage root, the
+        object in the event's extra (default ``launchdarkly_usage__<dag_id>__<task_id>``); only used with
+        ``output_path``. Schedule downstream DAGs with ``schedule=AssetAlias("<name>")``.
     :param hook_params: extra keyword arguments for
         :class:`~airflow_provider_ldusage.hooks.usage.LaunchDarklyUsageHook` (timeouts, retries).
+    :param lookback: also re-read the N windows before this run's (earlier days for daily runs, months for
+        monthly ones: :func:`~airflow_provider_ldusage.windows.preceding_windows`) and re-land each under
+        its own name, replacing what the earlier runs landed, so provisional figures converge to final
+        ones. Needs ``output_path``. The summary lists their summaries under ``"lookback"``.
+    :param settle_period: how long after a window's end its figures count as final (default 3 days, as
+        the month-end sensor's); summaries say ``"provisional"`` and ``"final_after"`` by this rule.
+    :param fail_on_empty: fail when a series window returns no rows at all (default: a warning, and
+        ``"empty": true`` in the summary).
     """
 
     operation_id: ClassVar[str] = ""
@@ -69,7 +163,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
     def __init__(
         self,
         *,
-        launchdarkly_conn_id: str = "launchdarkly_default",
+        launchdarkly_conn_id: str = DEFAULT_CONN_ID,
         start: Any = None,
         end: Any = None,
         window: str | None = None,
@@ -79,6 +173,9 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
         asset_alias: str | None = None,
         hook_params: dict[str, Any] | None = None,
+        fail_on_empty: bool = False,
+        lookback: int = 0,
+        settle_period: timedelta = SETTLE_PERIOD,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -98,6 +195,21 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         self.output_format: OutputFormat = output_format
         self.max_xcom_rows = max_xcom_rows
         self.hook_params = hook_params or {}
+        self.fail_on_empty = fail_on_empty
+        if isinstance(lookback, bool) or not isinstance(lookback, int) or not 0 <= lookback <= MAX_LOOKBACK:
+            raise LaunchDarklyUsageValidationError(
+                "lookback", lookback, f"an integer from 0 to {MAX_LOOKBACK}"
+            )
+        if lookback and output_path is None:
+            raise LaunchDarklyUsageValidationError(
+                "lookback",
+                lookback,
+                "0 without output_path: re-read windows are re-landed, so set output_path=",
+            )
+        if not isinstance(settle_period, timedelta) or settle_period < timedelta(0):
+            raise LaunchDarklyUsageValidationError("settle_period", settle_period, "a timedelta >= 0")
+        self.lookback = lookback
+        self.settle_period = settle_period
         self.asset_alias: str | None = None
         if output_path is not None:
             dag_id = self.dag.dag_id if self.has_dag() else None
@@ -131,18 +243,49 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
     def filter_arguments(self) -> dict[str, Any]:
         """The hook arguments other than the window: path parameters and filters, as rendered."""
         ep = self.endpoint
-        names = [p.name for p in ep.path_params] + [p.name for p in ep.query_params]
+        names = [p.name for p in ep.path_params] + [p.name for p in ep.filter_params]
         return {name: getattr(self, name) for name in names}
 
-    # --- execution ------------------------------------------------------------------------------------
+    # --- execution: resolve window -> split -> fetch -> rows -> land -> announce -------------------------
 
-    def resolve_window(self, context: Context) -> Window:
-        """The window this run covers (logged by :meth:`execute`)."""
+    def execute(self, context: Context) -> Any:
+        from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
+        from airflow_provider_ldusage.windows import preceding_windows
+
+        window = self.resolve_window(context)
+        hook = LaunchDarklyUsageHook(self.launchdarkly_conn_id, **self.hook_params)
+        try:
+            if window is None or not self.lookback:
+                return self.read_window(context, hook, window)
+            # Earlier windows first, each under its own name: re-landing replaces what earlier runs landed.
+            earlier = [self.read_window(context, hook, w) for w in preceding_windows(window, self.lookback)]
+            summary = self.read_window(context, hook, window)
+            summary["lookback"] = earlier
+            return summary
+        finally:
+            hook.close()
+
+    def read_window(self, context: Context, hook: LaunchDarklyUsageHook, window: Window | None) -> Any:
+        """One window: split -> fetch -> rows -> land -> announce. Returns the summary (or the rows)."""
+        pieces = self.split(window)
+        rows = self.fetch(hook, pieces, window)
+        self.check_not_empty(rows, window)
+        if self.output_path is None:
+            return self._rows_for_xcom(rows)
+        return self._land(context, rows, window, hook)
+
+    def resolve_window(self, context: Context) -> Window | None:
+        """The window this run covers, or ``None`` for an operation that takes none."""
         from airflow_provider_ldusage.windows import resolve_window
 
+        ep = self.endpoint
+        if not ep.has_window:
+            if self.start or self.end or self.window:
+                self.log.warning("%s takes no window; start/end/window are ignored", ep.operation_id)
+            return None
         dag_run = context.get("dag_run")
         dag = context.get("dag")
-        return resolve_window(
+        window = resolve_window(
             start=self.start,
             end=self.end,
             preset=self.window,
@@ -153,48 +296,67 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
             timetable=getattr(dag, "timetable", None),
             timezone=getattr(dag, "timezone", None),
         )
+        if window.source != "explicit" and (self.start or self.end):
+            self.log.warning("start/end rendered empty; using %s", window.source)
+        return window
 
-    def execute(self, context: Context) -> Any:
-        from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
-        from airflow_provider_ldusage.rows import UsageRows
+    def split(self, window: Window | None) -> list[Window | None]:
+        """The requests to make: pieces within the endpoint's span limit (one ``None`` without a window)."""
         from airflow_provider_ldusage.windows import split_window
+
+        if window is None:
+            return [None]
+        pieces: list[Window | None] = list(split_window(window, self.endpoint.max_span_days))
+        self.log.info("%s window %s in %d request(s)", self.operation_id, window.describe(), len(pieces))
+        return pieces
+
+    def fetch(
+        self, hook: LaunchDarklyUsageHook, pieces: Sequence[Window | None], window: Window | None
+    ) -> UsageRows:
+        """Fetch every piece (every page, for the paged endpoint) of ``window`` into rows."""
+        from airflow_provider_ldusage.rows import UsageRows
 
         ep = self.endpoint
         arguments = self.filter_arguments()
-        window: Window | None = None
-        if ep.has_window:
-            window = self.resolve_window(context)
-            if window.source != "explicit" and (self.start or self.end):
-                self.log.warning("start/end rendered empty; using %s", window.source)
-            pieces = split_window(window, ep.max_span_days)
-            self.log.info("%s window %s in %d request(s)", ep.operation_id, window.describe(), len(pieces))
-        elif self.start or self.end or self.window:
-            self.log.warning("%s takes no window; start/end/window are ignored", ep.operation_id)
-
-        time_unit = self._check_time_unit(self.time_unit)
-        unit = {"time_unit": time_unit} if time_unit is not None else {}
-        hook = LaunchDarklyUsageHook(self.launchdarkly_conn_id, **self.hook_params)
-        rows = UsageRows(ep, window.start if window else None, window.end if window else None)
-        try:
-            if window is None:
+        time_unit = self._check_time_unit(self.time_unit)  # normalised once, for every piece
+        if time_unit is not None:
+            arguments["time_unit"] = time_unit
+        request = {
+            k: v for k, v in self.request_definition(window).items() if k not in ("operation", "window")
+        }
+        rows = UsageRows(ep, window.start if window else None, window.end if window else None, request)
+        first = pieces[0]
+        if first is not None:  # every argument is checked before the first request is sent
+            hook.build(ep.operation_id, start=first.start, end=first.end, **arguments)
+        for piece in pieces:
+            span: dict[str, Any] = {"start": piece.start, "end": piece.end} if piece is not None else {}
+            if ep.paging is not None:
+                for page in hook.iter_pages(ep.operation_id, **span, **arguments):
+                    rows.add(page)
+            elif piece is None:
                 rows.add(hook.call_lazy(ep.operation_id, **arguments))
             else:
-                hook.build(ep.operation_id, start=pieces[0].start, end=pieces[0].end, **unit, **arguments)
-                for piece in pieces:
-                    # Lazy: slices stay bytes until written, so a year of hourly data fits a small worker.
-                    response = hook.call_lazy(
-                        ep.operation_id, start=piece.start, end=piece.end, **unit, **arguments
-                    )
-                    # The piece's window decides which piece a bucket both return belongs to.
-                    rows.add(response, window_start=piece.start, window_end=piece.end)
-            base_url = hook.settings.base_url
-        finally:
-            hook.close()
+                # Lazy: slices stay bytes until written, so a year of hourly data fits a small worker.
+                # The piece's window decides which piece a bucket both return belongs to.
+                response = hook.call_lazy(ep.operation_id, **span, **arguments)
+                rows.add(response, window_start=piece.start, window_end=piece.end)
         self.log.info("%s: %d row(s)", ep.operation_id, len(rows))
+        return rows
 
-        if self.output_path is None:
-            return self._rows_for_xcom(rows)
-        return self._land(context, rows, window, arguments, base_url)
+    def check_not_empty(self, rows: UsageRows, window: Window | None) -> None:
+        """Zero rows for a series window is no quiet success: a warning, or with ``fail_on_empty`` an error.
+
+        The summary records it too (``"empty": true``).
+        """
+        if len(rows) or window is None or not self.endpoint.is_series:
+            return
+        message = (
+            f"{self.operation_id} returned no data for {window.describe()}: the window may lie before the "
+            "account's data or after what LaunchDarkly has counted so far, or the filters match nothing"
+        )
+        if self.fail_on_empty:
+            raise LaunchDarklyUsageError(message + " (fail_on_empty=True)")
+        self.log.warning("%s", message)
 
     def _rows_for_xcom(self, rows: UsageRows) -> list[dict[str, Any]]:
         if len(rows) > self.max_xcom_rows:
@@ -207,54 +369,128 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
             )
         return list(rows.iter_dicts())
 
+    def request_definition(self, window: Window | None) -> dict[str, Any]:
+        """What defines the rows of this task: operation, filters and the effective request settings.
+
+        Recorded in the XCom summary and the Asset event, so objects of different filter sets can be told
+        apart and loaded correctly. Aggregation and granularity are the ones LaunchDarkly applies (its
+        defaults where none was given; ``auto`` where the server picks the buckets).
+        """
+        from airflow_provider_ldusage.core.timeconv import iso
+
+        ep = self.endpoint
+        arguments = self.filter_arguments()
+        filters = {k: v for k, v in arguments.items() if v is not None and k not in _SETTINGS}
+        family = ep.family
+        auto = "auto" if family.auto_rule else None
+        return {
+            "operation": ep.operation_id,
+            "filters": _jsonable(filters),
+            "group_by": _jsonable(arguments.get("group_by") or arguments.get("groupby")),
+            "aggregation": arguments.get("aggregation_type") or family.default_aggregation,
+            "granularity": arguments.get("granularity") or family.default_granularity or auto,
+            "time_unit": (self._check_time_unit(self.time_unit) or ep.time_unit) if ep.has_window else None,
+            "window": {"start": iso(window.start), "end": iso(window.end), "source": window.source}
+            if window
+            else None,
+        }
+
+    def provisional_state(
+        self, window: Window | None, hook: LaunchDarklyUsageHook, freshness: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        """Whether the landed figures may still change, by the stated rule.
+
+        A window's figures are *final* once LaunchDarkly's clock (its ``Date`` header at the fetch) is at
+        least ``settle_period`` past the window's end — and, where LaunchDarkly reports freshness (data
+        export, warehouse export), its ``dataThrough`` has reached the window's end and the pipeline is not
+        ``delayed``. Before that they are *provisional*: LaunchDarkly keeps counting a day for hours after
+        it ends. Use ``lookback`` to re-read provisional windows.
+        """
+        from airflow_provider_ldusage.core.timeconv import iso, to_utc
+
+        if window is None:
+            return {"provisional": None, "final_after": None, "fetched_at": None}
+        final_after = window.end + self.settle_period
+        fetched_at = hook.last_server_time
+        behind = False
+        if freshness:
+            through = freshness.get("data_through")
+            behind = bool(freshness.get("delayed")) or (
+                through is not None and to_utc(through, "dataThrough") < window.end
+            )
+        return {
+            "provisional": behind or fetched_at is None or fetched_at < final_after,
+            "final_after": iso(final_after),
+            "fetched_at": iso(fetched_at) if fetched_at else None,
+        }
+
     def _land(
-        self,
-        context: Context,
-        rows: UsageRows,
-        window: Window | None,
-        arguments: dict[str, Any],
-        base_url: str | None = None,
+        self, context: Context, rows: UsageRows, window: Window | None, hook: LaunchDarklyUsageHook
     ) -> dict[str, Any]:
         from airflow_provider_ldusage.core.timeconv import iso, to_utc
-        from airflow_provider_ldusage.landing import object_name, storage_path, write_rows
+        from airflow_provider_ldusage.landing import land
 
         as_of: datetime | None = None
         if window is None:
             dag_run = context.get("dag_run")
             moment = context.get("logical_date") or getattr(dag_run, "run_after", None)
             as_of = to_utc(moment, "logical_date") if moment is not None else None
-        name = object_name(
+        landed = land(
+            rows,
+            self.output_path,
             self.operation_id,
-            window.start if window else None,
-            window.end if window else None,
-            arguments,
+            self.filter_arguments(),
             self.output_format,
-            as_of,
+            window_start=window.start if window else None,
+            window_end=window.end if window else None,
+            as_of=as_of,
             conn_id=self.launchdarkly_conn_id,
-            base_url=base_url,
+            base_url=hook.settings.base_url,
         )
-        target = storage_path(self.output_path) / name
-        size = write_rows(rows, target, self.output_format)
-        uri = asset_uri(target)
         summary: dict[str, Any] = {
             "endpoint": self.operation_id,
             "window_start": iso(window.start) if window else None,
             "window_end": iso(window.end) if window else None,
             "rows": len(rows),
-            "path": uri,
+            "empty": len(rows) == 0,
+            "path": landed.uri,
+            "dataset": landed.dataset_uri,
             "format": self.output_format,
-            "bytes": size,
+            "bytes": landed.size,
+            "request": self.request_definition(window),
+            "freshness": rows.freshness,
+            **self.provisional_state(window, hook, rows.freshness),
         }
-        self.log.info("Landed %d row(s), %d bytes at %s", len(rows), size, uri)
+        self.log.info("Landed %d row(s), %d bytes at %s", len(rows), landed.size, landed.uri)
         if self.asset_alias:
             from airflow.sdk import Asset, AssetAlias
 
-            context["outlet_events"][AssetAlias(name=self.asset_alias)].add(Asset(uri=uri), extra=summary)
+            # One Asset per dataset (operation, filter set, connection, root); the object is in the extra.
+            event = context["outlet_events"][AssetAlias(name=self.asset_alias)]
+            event.add(Asset(uri=landed.dataset_uri), extra=summary)
+        # For get_openlineage_facets_on_complete: every landing of this try (lookback windows too).
+        from airflow_provider_ldusage.operators._lineage import record_landing
+
+        record_landing(self, context, summary, rows.columns, hook.settings.base_url)
         return summary
 
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage: the usage endpoint read and the dataset landed (``operators/_lineage.py``).
 
-def asset_uri(path: ObjectStoragePath) -> str:
-    """The object's URI without a connection id (``s3://bucket/key``, ``file:///abs/path``)."""
-    if path.protocol in ("file", "local", ""):
-        return "file://" + path.path
-    return f"{path.protocol}://{path.bucket}/{path.key}"
+        Called by ``apache-airflow-providers-openlineage`` after ``execute``; without it, never.
+        """
+        from airflow_provider_ldusage.operators._lineage import facets_on_complete
+
+        return facets_on_complete(self, task_instance)
+
+
+_SETTINGS = ("aggregation_type", "granularity")
+
+
+def _jsonable(value: Any) -> Any:
+    """Filter values as JSON: tuples and sets become lists, everything else stays as rendered."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    return value

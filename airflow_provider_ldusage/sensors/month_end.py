@@ -20,6 +20,7 @@ from airflow.sdk.exceptions import (
 )
 
 from airflow_provider_ldusage.catalogue import endpoint
+from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID, SETTLE_PERIOD
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
 from airflow_provider_ldusage.finality import (
     FinalityRule,
@@ -30,6 +31,7 @@ from airflow_provider_ldusage.finality import (
     is_cumulative,
     month_arguments,
 )
+from airflow_provider_ldusage.hook_params import check_json_safe
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -90,11 +92,11 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
         month: str | date | datetime | None = None,
         operation: str = "getMAUTotalUsage",
         filters: Mapping[str, Any] | None = None,
-        settle_period: timedelta = timedelta(days=3),
+        settle_period: timedelta = SETTLE_PERIOD,
         require_all_days: bool = True,
         stable_observations: int = 2,
         min_observation_interval: timedelta = timedelta(hours=6),
-        launchdarkly_conn_id: str = "launchdarkly_default",
+        launchdarkly_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: timedelta | float | None = None,
         hook_params: Mapping[str, Any] | None = None,
@@ -120,7 +122,7 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
         self.deferrable = deferrable
         self.hook_params = dict(hook_params or {})
         if deferrable:
-            check_hook_params(self.hook_params)
+            check_json_safe(self.hook_params)
         # Poke mode keeps the run of observations here; reschedule mode reloads it from the task state store.
         self._state: FinalityState | None = None
         self._last_verdict: Verdict | None = None
@@ -244,8 +246,11 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
     def execute(self, context: Context) -> Any:
         if self.deferrable:
             return self._execute_deferrable(context)
-        # The base loop's timeout message is generic; ours says what was still missing or moving. soft_fail is
-        # applied here so that the reason survives into the skip message too.
+        # Why soft_fail is held here rather than left to the base class: BaseSensorOperator.execute builds
+        # its timeout exception inside its own loop with a fixed message and offers no public way to add
+        # context (checked against the task SDK of Airflow 3.0.6-3.3.2, airflow/sdk/bases/sensor.py). To say
+        # what was still missing or moving in the skip too, the loop runs with soft_fail off and the skip is
+        # raised here, exactly as the base class would, plus the reason.
         soft_fail, self.soft_fail = self.soft_fail, False
         try:
             return super().execute(context)
@@ -281,10 +286,7 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
                 month=window.label,
                 operation=self.operation,
                 filters=self.filters,
-                settle_period=self.rule.settle_period.total_seconds(),
-                require_all_days=self.rule.require_all_days,
-                stable_observations=self.rule.stable_observations,
-                min_observation_interval=self.rule.min_observation_interval.total_seconds(),
+                rule=self.rule.to_json(),
                 poll_interval=self.poke_interval,
                 end_time=deadline,
                 launchdarkly_conn_id=self.launchdarkly_conn_id,
@@ -297,6 +299,9 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
 
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
         """Resume after the trigger, keeping the reason when ``soft_fail``/``never_fail`` turn it into a skip.
+
+        Overridden because there is no public alternative (checked against the task SDK of Airflow 3.0.6 to
+        3.3.2): the replacement happens inside ``BaseSensorOperator.resume_execution`` itself.
 
         :class:`~airflow.sdk.BaseSensorOperator` replaces any exception raised on resumption under
         ``soft_fail`` (or ``never_fail``) by a skip with a generic message ("Skipping due to soft_fail is set
@@ -368,32 +373,10 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
         )
 
 
-def check_hook_params(hook_params: Mapping[str, Any]) -> None:
-    """Refuse ``hook_params`` that cannot travel to the triggerer (only JSON survives the trip).
-
-    :raises LaunchDarklyUsageValidationError: naming the first offending key.
-    """
-    import json
-
-    for key, value in hook_params.items():
-        try:
-            safe = json.loads(json.dumps(value)) == value
-        except (TypeError, ValueError):
-            safe = False
-        if not safe:
-            raise LaunchDarklyUsageValidationError(
-                f"hook_params[{key!r}]",
-                value,
-                "a JSON value (str, number, bool, None, list or dict of them): with deferrable=True the "
-                "hook arguments travel to the triggerer as JSON; give e.g. read_timeout as a number of "
-                "seconds, or use mode='poke'/'reschedule'",
-            )
-
-
 def _json(value: Any) -> Any:
     import json
 
     return json.loads(json.dumps(value, default=str))
 
 
-__all__ = ["STATE_KEY", "LaunchDarklyMonthEndSensor", "check_hook_params"]
+__all__ = ["STATE_KEY", "LaunchDarklyMonthEndSensor"]

@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rate-window", type=float, default=10.0, help="seconds per rate-limit window")
     p.add_argument("--route-budget", type=int, default=None)
     p.add_argument("--global-budget", type=int, default=None)
+    p.add_argument("--token-budget", type=int, default=None, help="requests per access token per window")
+    p.add_argument("--pipeline-lag-hours", type=float, default=1.0, help="data-export dataThrough lag")
+    p.add_argument(
+        "--data-export-legacy-rows",
+        action="store_true",
+        help="unattributed usage: groupBy=projectId gets 409",
+    )
     p.add_argument("--lenient-units", action="store_true")
     p.add_argument("--fault", type=parse_fault, action="append", default=[], help="KIND[:OPERATION][:COUNT]")
     p.add_argument("--log-level", default="WARNING")
@@ -67,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         rate_window=args.rate_window,
         route_budget=args.route_budget,
         global_budget=args.global_budget,
+        token_budget=args.token_budget,
+        pipeline_lag=timedelta(hours=args.pipeline_lag_hours),
+        data_export_legacy_rows=args.data_export_legacy_rows,
         lenient_units=args.lenient_units,
         host=args.host,
         port=args.port,

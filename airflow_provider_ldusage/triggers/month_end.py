@@ -13,12 +13,13 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_ldusage.catalogue import endpoint
+from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID
 from airflow_provider_ldusage.finality import (
     FinalityRule,
     FinalityState,
@@ -28,6 +29,7 @@ from airflow_provider_ldusage.finality import (
     is_cumulative,
     month_arguments,
 )
+from airflow_provider_ldusage.hook_params import check_json_safe
 
 
 class LaunchDarklyMonthEndTrigger(BaseTrigger):
@@ -41,10 +43,8 @@ class LaunchDarklyMonthEndTrigger(BaseTrigger):
     :param month: the month, ``"YYYY-MM"``.
     :param operation: the series endpoint's operation id.
     :param filters: its filter arguments.
-    :param settle_period: seconds after the month's end before it can be final.
-    :param require_all_days: every UTC day of the month must be present.
-    :param stable_observations: identical consecutive observations needed.
-    :param min_observation_interval: seconds between counted observations (LaunchDarkly's clock).
+    :param rule: the finality rule as one JSON value, ``FinalityRule.to_json()`` (settle period, every day
+        present, stable observations and their spacing).
     :param poll_interval: seconds between observations.
     :param end_time: the absolute deadline, epoch seconds (absolute because the trigger may move hosts).
     :param launchdarkly_conn_id: the ``launchdarkly`` connection.
@@ -60,13 +60,10 @@ class LaunchDarklyMonthEndTrigger(BaseTrigger):
         month: str,
         operation: str,
         filters: Mapping[str, Any] | None,
-        settle_period: float,
-        require_all_days: bool,
-        stable_observations: int,
-        min_observation_interval: float,
+        rule: Mapping[str, Any],
         poll_interval: float,
         end_time: float,
-        launchdarkly_conn_id: str = "launchdarkly_default",
+        launchdarkly_conn_id: str = DEFAULT_CONN_ID,
         state: Mapping[str, Any] | None = None,
         hook_params: Mapping[str, Any] | None = None,
     ) -> None:
@@ -74,20 +71,15 @@ class LaunchDarklyMonthEndTrigger(BaseTrigger):
         self.month = MonthWindow.parse(month).label
         self.operation = endpoint(operation).operation_id
         self.filters = dict(filters) if filters is not None else None
-        self.settle_period = float(settle_period)
-        self.require_all_days = bool(require_all_days)
-        self.stable_observations = int(stable_observations)
-        self.min_observation_interval = float(min_observation_interval)
+        self.rule = FinalityRule.from_json(rule)
         self.poll_interval = float(poll_interval)
         self.end_time = float(end_time)
         self.launchdarkly_conn_id = launchdarkly_conn_id
         self.state = dict(state) if state is not None else None
         # Only what survives JSON travels to the triggerer (serde rejects arbitrary objects): refuse the rest
         # loudly rather than drop it (the sensor checks the same at DAG-parse time).
-        from airflow_provider_ldusage.sensors.month_end import check_hook_params
-
         self.hook_params = dict(hook_params or {})
-        check_hook_params(self.hook_params)
+        check_json_safe(self.hook_params)
         # Not serialized: tests swap in a recorder; the hook's rate-limit waits go through it too.
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
@@ -98,10 +90,7 @@ class LaunchDarklyMonthEndTrigger(BaseTrigger):
                 "month": self.month,
                 "operation": self.operation,
                 "filters": self.filters,
-                "settle_period": self.settle_period,
-                "require_all_days": self.require_all_days,
-                "stable_observations": self.stable_observations,
-                "min_observation_interval": self.min_observation_interval,
+                "rule": self.rule.to_json(),
                 "poll_interval": self.poll_interval,
                 "end_time": self.end_time,
                 "launchdarkly_conn_id": self.launchdarkly_conn_id,
@@ -117,15 +106,6 @@ class LaunchDarklyMonthEndTrigger(BaseTrigger):
 
     def __hash__(self) -> int:
         return hash(json.dumps(self.serialize(), sort_keys=True, default=str))
-
-    @property
-    def rule(self) -> FinalityRule:
-        return FinalityRule(
-            timedelta(seconds=self.settle_period),
-            self.require_all_days,
-            self.stable_observations,
-            timedelta(seconds=self.min_observation_interval),
-        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         try:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from emulator_helpers import NOW, SPEC_PATH
+from emulator_helpers import CLIENT_PATH, NOW, SPEC_PATH
 
 from airflow_provider_ldusage.testing.emulator import Emulator, EmulatorConfig, run_emulator
 
@@ -17,6 +17,15 @@ def openapi() -> dict[str, Any]:
     if not SPEC_PATH.is_file():
         pytest.skip(f"LaunchDarkly's OpenAPI document is not available at {SPEC_PATH} (../shared absent)")
     spec: dict[str, Any] = json.loads(SPEC_PATH.read_text())
+    return spec
+
+
+@pytest.fixture(scope="session")
+def client_spec() -> dict[str, Any]:
+    """The extracted official client 25.0.1 (operations and response-model JSON schemas)."""
+    if not CLIENT_PATH.is_file():
+        pytest.skip(f"the extracted official client is not available at {CLIENT_PATH} (../shared absent)")
+    spec: dict[str, Any] = json.loads(CLIENT_PATH.read_text())
     return spec
 
 

@@ -16,6 +16,7 @@ UTC = timezone.utc
 NOW = datetime(2026, 3, 10, tzinfo=UTC)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = (REPO_ROOT / ".." / "shared" / "launchdarkly" / "usage-openapi.json").resolve()
+CLIENT_PATH = (REPO_ROOT / ".." / "shared" / "launchdarkly" / "usage-client-v25.json").resolve()
 Params = Sequence[tuple[str, str]]
 
 

@@ -68,7 +68,10 @@ Row = tuple[str, tuple[tuple[str, Any], ...], Any]
 
 def tidy(rows: Iterable[Mapping[str, Any]]) -> Counter[Row]:
     """Landed rows as a multiset of (time, metadata, value): the series index is only a local label."""
-    fixed = {"endpoint", "window_start", "window_end", "time", "series", "value"}
+    # data_through/delayed: the response's freshness; request: what the operator asked for; neither is
+    # series metadata (checked on their own).
+    fixed = {"endpoint", "window_start", "window_end", "request", "time", "series", "value"}
+    fixed |= {"data_through", "delayed"}
     return Counter(
         (row["time"], tuple(sorted((k, v) for k, v in row.items() if k not in fixed)), row["value"])
         for row in rows
@@ -76,7 +79,8 @@ def tidy(rows: Iterable[Mapping[str, Any]]) -> Counter[Row]:
 
 
 # Tidy rows rename a metadata field that collides with a fixed column (documented in rows.py).
-_RESERVED = {"endpoint", "window_start", "window_end", "time", "series", "value"}
+_RESERVED = {"endpoint", "window_start", "window_end", "request", "time", "series", "value"}
+_RESERVED |= {"data_through", "delayed"}
 
 
 def _column(name: str) -> str:

@@ -13,6 +13,7 @@ EXPECTED = {
     "ldusage_monthly_close": "@monthly",
     "ldusage_backfill": None,
     "ldusage_weekly_sdk_inventory": "0 7 * * 1",
+    "ldusage_budget_watch": "30 6 * * *",
 }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from airflow_provider_ldusage.catalogue import endpoint
 from airflow_provider_ldusage.testing.emulator import EmulatorConfig
@@ -35,7 +36,13 @@ DAILY_PLAIN = {
     "getObservabilityLogsUsage",
     "getObservabilitySessionsUsage",
     "getObservabilityTracesUsage",
+    "getObservabilityMetricsUsage",
+    "getAiRunsUsage",
+    "getVegaAIUsage",
+    "getWarehouseExportUsage",
 }
+# Responses of these report freshness: every landed row carries it (issue 12).
+FRESHNESS = {"getDataExportEventsUsage", "getWarehouseExportUsage"}
 FLAGS = ("new-checkout", "dark-mode", "search-v2")
 
 
@@ -75,6 +82,16 @@ def check_daily_ingest(emulator: Any, root: Path, dag_run: Any) -> None:
         found[(operation, matches[0])] += 1
         rows = read_jsonl(matches[0])
         assert by_path[matches[0]]["rows"] == len(rows)
+        if operation in FRESHNESS:
+            through = emulator.data_export.watermark(
+                "data_export" if operation == "getDataExportEventsUsage" else "warehouse_export",
+                emulator.clock.now(),
+            )
+            assert {(r["data_through"], r["delayed"]) for r in rows} == {
+                (through.strftime("%Y-%m-%dT%H:%M:%SZ"), False)
+            }
+        else:
+            assert "data_through" not in rows[0]
         assert {(r["window_start"], r["window_end"]) for r in rows} == {
             ("2026-09-30T00:00:00Z", "2026-10-01T00:00:00Z")
         }
@@ -85,9 +102,9 @@ def test_daily_ingest(launchdarkly_emulator: Any, example_dags: Any, storage_roo
     dag = example_dags.dags["ldusage_daily_ingest"]
     dag_run = dag.test(logical_date=datetime(2026, 10, 1, 6, tzinfo=UTC))
     check_daily_ingest(launchdarkly_emulator, storage_root, dag_run)
-    assert xcom(dag_run, "manifest")["objects"] == 22
+    assert xcom(dag_run, "manifest")["objects"] == 26
     # One request per object: nothing fetched twice.
-    assert len(launchdarkly_emulator.requests) == 22
+    assert len(launchdarkly_emulator.requests) == 26
     assert all(r.status == 200 for r in launchdarkly_emulator.requests)
 
 
@@ -101,7 +118,7 @@ def test_daily_ingest_without_evaluation_flags_skips_only_that_task(
     found = states(dag_run)
     assert {s for (task, _), s in found.items() if task == "evaluations"} == {"skipped"}
     assert found[("manifest", -1)] == "success"
-    assert xcom(dag_run, "manifest")["objects"] == 19  # the 22 of a full run less three flags
+    assert xcom(dag_run, "manifest")["objects"] == 23  # the 26 of a full run less three flags
     assert not any(r.operation_id == "getEvaluationsUsage" for r in launchdarkly_emulator.requests)
 
 
@@ -129,7 +146,7 @@ class TestFaultsAndRateLimits:
         assert statuses[("getContextsTotalUsage", 503)] == 1
         # Every object was eventually fetched exactly once with a 200.
         ok = Counter(r.operation_id for r in emu.requests if r.status == 200)
-        assert sum(ok.values()) == 22
+        assert sum(ok.values()) == 26
         assert ok["getEvaluationsUsage"] == 3 and ok["getMAUTotalUsage"] == 1
         # No task needed an Airflow retry: the hook absorbed every fault.
         assert {ti.try_number for ti in dag_run.get_task_instances()} == {1}
@@ -178,9 +195,28 @@ def test_monthly_close(launchdarkly_emulator: Any, example_dags: Any, storage_ro
         assert figure["previous"] == pytest.approx(totals["previous"])
         assert figure["change"] == pytest.approx(round(100 * (totals["month"] / totals["previous"] - 1), 1))
 
+    # The new series of client 25.0.1 are reported too.
+    assert {"ai_runs", "observability_metrics", "vega_ai", "warehouse_export"} <= set(report["totals"])
+    # The Streaming ranking of September: every page landed, the top ten in the report.
+    ranking_requests = [r for r in emu.requests if r.operation_id == "getDataExportProjectRanking"]
+    assert [r.status for r in ranking_requests] == [200, 200]  # one page per month at limit=100
+    ranking = requests.get(
+        f"{emu.url}/api/v2/usage/data-export-events/projects/ranking",
+        params={
+            "from": str(int(september[0].timestamp() * 1000)),
+            "to": str(int(september[1].timestamp() * 1000)),
+        },
+        headers={"Authorization": emu.token, "LD-API-Version": "beta"},
+        timeout=10,
+    ).json()
+    assert "nextCursor" not in ranking["page"]
+    top = [{k: p[k] for k in ("projectKey", "projectName", "rank", "usage")} for p in ranking["items"][:10]]
+    assert [{k: p[k] for k in top[0]} for p in report["top_projects"]] == top
+
     html = (storage_root / "reports" / "ldusage_2026-09.html").read_text()
     svg = (storage_root / "reports" / "ldusage_2026-09.svg").read_text()
     markdown = (storage_root / "reports" / "ldusage_2026-09.md").read_text()
+    assert f"| 1 | {top[0]['projectName']} (`{top[0]['projectKey']}`) | {top[0]['usage']:,} |" in markdown
     chart = ET.fromstring(svg)  # well-formed, one bar per September day per category
     bars = [e for e in chart.iter("{http://www.w3.org/2000/svg}rect") if e.find("{*}title") is not None]
     assert len(bars) == 30 * len(report["categories"])
@@ -220,7 +256,7 @@ def test_backfill(
     assert len(landed) == 13
     per_operation = Counter(r.operation_id for r in emu.requests)
     for path in landed:
-        operation = path.parent.name
+        operation = path.parent.parent.name  # <operationId>/<dataset hash>/<window>.jsonl
         rows = read_jsonl(path)
         reference = expected(emu, operation, *span, aggregation="incremental")
         assert tidy(rows) == reference, operation  # the split pieces merged: no day lost or doubled
@@ -257,13 +293,36 @@ def test_weekly_sdk_inventory(launchdarkly_emulator: Any, example_dags: Any, sto
             *active,
             *(p["sdk"] for p in versions),
         }
+    # End of life: every SDK or Relay Proxy version LaunchDarkly marks EolPast/EolNear, straight from the
+    # emulator's /sdk-versions/details, and nothing else.
+    details = requests.get(
+        f"{emu.url}/api/v2/usage/sdk-versions/details",
+        headers={"Authorization": emu.token, "LD-API-Version": "beta"},
+        timeout=10,
+    ).json()
+    for status in ("EolPast", "EolNear"):
+        wanted = {(d["name"], d["version"]) for d in details if d.get("eolStatus") == status}
+        wanted |= {("Relay Proxy", d["relayVersion"]) for d in details if d.get("relayEolStatus") == status}
+        listed = inventory["end_of_life"][status]
+        assert {(e["name"], e["version"]) for e in listed} == wanted
+        assert all(e["where"] and e["latest_version"] for e in listed)
+    assert inventory["end_of_life"]["EolPast"] or inventory["end_of_life"]["EolNear"], "nothing to report"
+    summary = xcom(dag_run, "inventory")
+    assert (summary["eol_past"], summary["eol_near"]) == (
+        len(inventory["end_of_life"]["EolPast"]),
+        len(inventory["end_of_life"]["EolNear"]),
+    )
     landed_lists = [p for p in objects(storage_root / "inventory") if p.suffix == ".jsonl"]
-    assert len(landed_lists) == 4
+    assert len(landed_lists) == 5
+    details_rows = [p for p in landed_lists if p.parent.parent.name == "getSdkVersionsDetails"]
+    assert len(details_rows) == 1 and len(read_jsonl(details_rows[0])) == len(details)
     for path in landed_lists:
+        if path in details_rows:
+            continue
         rows = read_jsonl(path)
         keys = [tuple(v for k, v in r.items() if k in ("sdk", "version")) for r in rows]
         assert len(keys) == len(set(keys)) > 0  # no duplicates
-        if path.parent.name == "getMauSdksByType":
+        if path.parent.parent.name == "getMauSdksByType":
             assert {(r["window_start"], r["window_end"]) for r in rows} == {
                 ("2026-09-28T00:00:00Z", "2026-10-05T00:00:00Z")
             }

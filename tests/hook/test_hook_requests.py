@@ -17,7 +17,9 @@ import pytest
 from airflow_provider_ldusage import __version__
 from airflow_provider_ldusage.catalogue import BY_METHOD, ENDPOINTS, Endpoint
 
-from .conftest import SDK_LIST_BODY, SDK_VERSION_BODY, SERIES_BODY, TOKEN, ScriptedServer
+from .conftest import SDK_LIST_BODY, SDK_VERSION_BODY, SERIES_BODY, TOKEN, Answer, ScriptedServer
+from .test_v25_requests import BODIES as V25_BODIES
+from .test_v25_requests import CASES as V25_CASES
 
 UTC = timezone.utc
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -219,7 +221,7 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, Any], str, list[tuple[str, str
             ("sdkName", "go-server-sdk"),
             ("sdkVersion", "7.1.0"),
             ("sdkVersion", "7.2.0"),
-            ("sdkType", "server"),
+            # sdk_type="server" is deprecated and equals omitting it: not sent (issue 12)
             ("sdkAppId", "billing"),
             ("groupBy", "connectionType"),
             ("groupBy", "relayVersion"),
@@ -305,16 +307,21 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, Any], str, list[tuple[str, str
     "get_mau_usage_by_category": ((), WIN, f"{P}/mau/bycategory", MS),
     "get_mau_sdks_by_type": ((), {**WIN, "sdktype": "client"}, f"{P}/mau/sdks", [*MS, ("sdktype", "client")]),
     "get_stream_usage_sdkversion": (("server",), {}, f"{P}/streams/server/sdkversions", []),
+    # The seven operations of client 25.0.1, written out by hand in test_v25_requests.py.
+    **V25_CASES,
 }
 
 BODY_BY_KIND = {
     "SeriesListRep": SERIES_BODY,
     "SeriesListRepFloat": SERIES_BODY,
+    "DataExportSeriesListRep": SERIES_BODY,  # dataThrough/delayed are optional
     "SdkListRep": SDK_LIST_BODY,
     "SdkVersionListRep": SDK_VERSION_BODY,
 }
 SECONDS_ENDPOINTS = {
     "getContextsServersideUsage",
+    "getObservabilityMetricsUsage",
+    "getVegaAIUsage",
     "getObservabilityErrorsUsage",
     "getObservabilityLogsUsage",
     "getObservabilitySessionsUsage",
@@ -329,7 +336,7 @@ def _path_args(endpoint: Endpoint) -> dict[str, str]:
 
 def test_every_operation_has_a_case() -> None:
     assert sorted(CASES) == sorted(BY_METHOD)
-    assert len(CASES) == 21
+    assert len(CASES) == 28
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.method_name)
@@ -338,6 +345,9 @@ def test_each_operation_sends_its_exact_request(
 ) -> None:
     args, kwargs, path, query = CASES[endpoint.method_name]
     method = getattr(hook, endpoint.method_name)
+    body = V25_BODIES.get(endpoint.method_name)
+    if body is not None:
+        server.queue(Answer(body=body))
 
     if endpoint.deprecated:
         with pytest.warns(DeprecationWarning):
@@ -345,7 +355,7 @@ def test_each_operation_sends_its_exact_request(
     else:
         result = method(*args, **kwargs)
 
-    assert result == BODY_BY_KIND[endpoint.response_kind]
+    assert result == (body if body is not None else BODY_BY_KIND[endpoint.response_kind])
     (request,) = server.requests
     assert request.method == "GET"
     assert request.path == path
@@ -374,13 +384,20 @@ WINDOWED = [e for e in ENDPOINTS if e.has_window]
 
 
 def test_the_windowless_operation_is_the_only_one() -> None:
-    assert [e.operation_id for e in ENDPOINTS if not e.has_window] == ["getStreamUsageSdkversion"]
+    assert [e.operation_id for e in ENDPOINTS if not e.has_window] == [
+        "getStreamUsageSdkversion",
+        "getSdkVersionsDetails",
+        "getSdkAllVersions",
+    ]
 
 
 @pytest.mark.parametrize("endpoint", WINDOWED, ids=lambda e: e.operation_id)
 def test_each_operation_sends_its_documented_unit(
     server: ScriptedServer, hook: Any, endpoint: Endpoint
 ) -> None:
+    body = V25_BODIES.get(endpoint.method_name)
+    if body is not None:
+        server.queue(Answer(body=body))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         hook.call(endpoint.operation_id, **_path_args(endpoint), start=START, end=END)

@@ -37,7 +37,7 @@ CASES = [
     Case("group_by-case", "get_mau_total_usage", {**W, "group_by": "projectid"}, "group_by", "'projectId'"),
     Case(
         "group_by-not-on-this-endpoint",
-        "get_data_export_events_usage",
+        "get_experimentation_events_usage",
         {**W, "group_by": "projectId"},
         "group_by",
     ),

@@ -60,9 +60,20 @@ def test_landed_rows_match_emulator(
     assert (
         len(files) == 1
         and files[0].suffix == f".{fmt}"
-        and files[0].parent.name == "getDataExportEventsUsage"
+        and files[0].parent.parent.name == "getDataExportEventsUsage"
     )
     assert summary["path"] == files[0].as_uri() and summary["bytes"] == files[0].stat().st_size
+    # the object's folder is its dataset: one operation and filter set, announced as one Asset
+    assert summary["dataset"] == files[0].parent.as_uri()
+    assert summary["request"] == {
+        "operation": "getDataExportEventsUsage",
+        "filters": {"group_by": ["environmentId", "eventKind"]},
+        "group_by": ["environmentId", "eventKind"],
+        "aggregation": "incremental",
+        "granularity": "daily",
+        "time_unit": "ms",
+        "window": {"start": START, "end": END, "source": "preset:previous_month"},
+    }
     assert (summary["window_start"], summary["window_end"], summary["format"]) == (START, END, fmt)
 
     # groupBy is repeatable: fetch with both values as the operator did
@@ -88,18 +99,34 @@ def test_landed_rows_match_emulator(
             "endpoint",
             "window_start",
             "window_end",
+            "request",  # what defines the rows besides the window (issue 18)
             "time",
             "series",
             "environmentId",
             "eventKind",
             "value",
+            "data_through",  # data-export responses report freshness (issue 12)
+            "delayed",
         ]
-        rows = [{**r, "series": int(r["series"]), "value": int(r["value"])} for r in reader]
+        rows = [
+            {
+                **r,
+                "series": int(r["series"]),
+                "value": int(r["value"]),
+                "delayed": r["delayed"] == "true",
+                "request": json.loads(r["request"]),
+            }
+            for r in reader
+        ]
     assert summary["rows"] == len(rows) == len(expected) > 0
     for row, (when, meta, value) in zip(rows, expected, strict=True):
         assert row["endpoint"] == "getDataExportEventsUsage"
+        assert row["request"] == {
+            k: v for k, v in summary["request"].items() if k not in ("operation", "window")
+        }
         assert (row["window_start"], row["window_end"], row["time"]) == (START, END, when)
         assert {k: row[k] for k in meta} == meta and row["value"] == value and type(row["value"]) is int
+        assert (row["data_through"], row["delayed"]) == (body["dataThrough"], body["delayed"])
     assert len({json.dumps({k: r[k] for k in ("environmentId", "eventKind")}) for r in rows}) == len(
         body["metadata"]
     )

@@ -102,7 +102,9 @@ def test_object_name_depends_on_the_connection_not_only_the_filters() -> None:
         "getMAUTotalUsage", S, E, args, "jsonl", conn_id="ld_us", base_url="https://app.eu.launchdarkly.com"
     )
     assert len({us, eu, same_id_other_host}) == 3
-    assert us.startswith("getMAUTotalUsage/20260201T000000Z_20260301T000000Z_") and us.endswith(".jsonl")
+    operation, dataset, stem = us.split("/")
+    assert (operation, stem) == ("getMAUTotalUsage", "20260201T000000Z_20260301T000000Z.jsonl")
+    assert len(dataset) == 10 and int(dataset, 16) >= 0  # the filter set's and connection's hash
 
 
 def test_equivalent_filters_name_the_same_object() -> None:

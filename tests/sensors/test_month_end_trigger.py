@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from month_end_helpers import UTC, expected_figures, february_from_emulator, point_connection
 
+from airflow_provider_ldusage.finality import FinalityRule
 from airflow_provider_ldusage.testing.emulator import EmulatorConfig, FaultSpec, run_emulator
 from airflow_provider_ldusage.triggers.month_end import LaunchDarklyMonthEndTrigger
 
@@ -20,15 +21,17 @@ SETTLED = datetime(2026, 3, 10, tzinfo=UTC)
 CLASS_PATH = "airflow_provider_ldusage.triggers.month_end.LaunchDarklyMonthEndTrigger"
 
 
-def _trigger(**kwargs: Any) -> LaunchDarklyMonthEndTrigger:
+def _trigger(settle_period: float = 3600.0, **kwargs: Any) -> LaunchDarklyMonthEndTrigger:
+    rule = FinalityRule(
+        settle_period=timedelta(seconds=settle_period),
+        stable_observations=2,
+        min_observation_interval=timedelta(seconds=600),
+    )
     defaults: dict[str, Any] = {
         "month": "2026-02",
         "operation": "getMAUTotalUsage",
         "filters": {"group_by": ["sdkType"]},
-        "settle_period": 3600.0,
-        "require_all_days": True,
-        "stable_observations": 2,
-        "min_observation_interval": 600.0,
+        "rule": rule.to_json(),
         "poll_interval": 0.2,
         "end_time": time.time() + 30,
     }

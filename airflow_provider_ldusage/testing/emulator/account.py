@@ -17,6 +17,11 @@ class Project:
     key: str
     id: str
 
+    @property
+    def name(self) -> str:
+        """The project's display name (``mobile-app`` -> ``Mobile App``)."""
+        return self.key.replace("-", " ").title()
+
 
 @dataclass(frozen=True)
 class Environment:
@@ -47,6 +52,28 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class Destination:
+    """A Data Export destination of one environment.
+
+    :param id: what ``groupBy=destinationId`` returns (a hidden destination's id is never shown).
+    :param name: its display name.
+    :param kind: a Streaming kind (``kinesis`` ...) or a Warehouse kind (``snowflake-v2`` ...).
+    :param project_key: the project of its environment.
+    :param environment_key: its environment.
+    :param viewable: false for a destination the caller may not see (pooled as ``Unknown destination``).
+    :param warehouse: a Warehouse export destination rather than a Streaming one.
+    """
+
+    id: str
+    name: str
+    kind: str
+    project_key: str
+    environment_key: str
+    viewable: bool
+    warehouse: bool
+
+
+@dataclass(frozen=True)
 class Experiment:
     """An experiment running in one environment."""
 
@@ -74,6 +101,10 @@ CONTEXT_KINDS = ("user", "organization", "device")
 RELAY_VERSIONS = ("8.9.1", "8.10.4")
 CONNECTION_TYPES = ("sdk", "relay")
 DATA_EXPORT_EVENT_KINDS = ("feature", "custom", "identify", "summary")
+STREAMING_KINDS = ("kinesis", "google-pubsub", "mparticle", "segment", "azure-event-hubs", "snowflake")
+WAREHOUSE_KINDS = ("snowflake-v2", "databricks", "bigquery", "redshift", "clickhouse", "s3")
+# A flag with more variations than the evaluations endpoint shows one by one ("Other Variations").
+MANY_VARIATIONS_FLAG = Flag("price-tier", "default", tuple(f"tier-{i}" for i in range(1, 15)))
 EXPERIMENT_EVENTS = (
     ("checkout-completed", "custom"),
     ("signup-clicked", "click"),
@@ -118,6 +149,8 @@ class Account:
                     ("true", "false") if rng.random() < 0.5 else ("control", "treatment-a", "treatment-b")
                 )
                 flags.append(Flag(key, project.key, variations))
+        # Appended without drawing from rng, so the entities above stay what they were for every seed.
+        flags.append(MANY_VARIATIONS_FLAG)
         self.flags: tuple[Flag, ...] = tuple(flags)
         self.experiments: tuple[Experiment, ...] = tuple(
             Experiment(_hex_id(rng), env.project_key, env.key)
@@ -125,6 +158,8 @@ class Account:
             if env.key == "production"
             for _ in range(2)
         )
+
+        self.destinations: tuple[Destination, ...] = _destinations(seed, self.environments)
 
     def project(self, key: str) -> Project | None:
         return next((p for p in self.projects if p.key == key), None)
@@ -156,4 +191,33 @@ class Account:
                 for x in self.experiments
             ],
             "relayVersions": list(self.relay_versions),
+            "destinations": [
+                {
+                    "id": d.id,
+                    "name": d.name,
+                    "kind": d.kind,
+                    "projectKey": d.project_key,
+                    "environmentKey": d.environment_key,
+                    "viewable": d.viewable,
+                    "warehouse": d.warehouse,
+                }
+                for d in self.destinations
+            ],
         }
+
+
+def _destinations(seed: int, environments: tuple[Environment, ...]) -> tuple[Destination, ...]:
+    """One or two Streaming destinations per environment, Warehouse ones in production; the last Streaming
+    destination of the first environment is hidden from the caller."""
+    rng = random.Random(f"ldusage-destinations:{seed}")  # own stream: the account above is unchanged
+    out: list[Destination] = []
+    for index, env in enumerate(environments):
+        for n, kind in enumerate(rng.sample(STREAMING_KINDS, rng.randint(1, 2))):
+            hidden = index == 0 and n == 0
+            name = f"{env.project_key} {env.key} {kind}"
+            out.append(Destination(_hex_id(rng), name, kind, env.project_key, env.key, not hidden, False))
+        if env.key == "production":
+            for kind in rng.sample(WAREHOUSE_KINDS, 2):
+                name = f"{env.project_key} warehouse {kind}"
+                out.append(Destination(_hex_id(rng), name, kind, env.project_key, env.key, True, True))
+    return tuple(out)

@@ -1,4 +1,4 @@
-"""The emulator's ASGI application: the 21 usage routes (hand-dispatched, so auth, budgets and faults run
+"""The emulator's ASGI application: the 28 usage routes (hand-dispatched, so auth, budgets and faults run
 in LaunchDarkly's order) and a FastAPI admin API under ``/_emulator``.
 """
 
@@ -9,7 +9,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -18,6 +18,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from airflow_provider_ldusage.catalogue import ENDPOINTS, Endpoint
+from airflow_provider_ldusage.testing.emulator import ranking, sdk_versions
 from airflow_provider_ldusage.testing.emulator.clock import as_utc
 from airflow_provider_ldusage.testing.emulator.config import FaultSpec
 from airflow_provider_ldusage.testing.emulator.errors import (
@@ -27,6 +28,7 @@ from airflow_provider_ldusage.testing.emulator.errors import (
     error_body,
     not_found,
 )
+from airflow_provider_ldusage.testing.emulator.models import LEGACY_FILTER, MODELS
 from airflow_provider_ldusage.testing.emulator.recording import RecordedRequest, redacted_headers
 from airflow_provider_ldusage.testing.emulator.state import EmulatorState
 from airflow_provider_ldusage.testing.emulator.validation import check_path, check_query, parse_query
@@ -157,7 +159,7 @@ class EmulatorApp:
             reply = _Reply.json(403, {"message": BETA_MESSAGE})
             reply.headers.update(state.limiter.peek(route))
             return reply
-        decision = state.limiter.hit(route)
+        decision = state.limiter.hit(route, auth[0])
         if not decision.allowed:
             reply = _Reply.json(429, error_body("rate_limited", RATE_LIMITED_MESSAGE))
             reply.headers.update(decision.headers)
@@ -214,16 +216,74 @@ class EmulatorApp:
         href = scope["path"] + (f"?{raw_query}" if raw_query else "")
         payload: dict[str, object] = {"_links": {"self": {"href": href, "type": "application/json"}}}
         q = checked.query
+        model = MODELS[endpoint.operation_id]
         if endpoint.response_kind == "SdkListRep":
             sdktype = checked.params.get("sdktype", [None])[0]
             payload["sdks"] = state.data.sdk_names(endpoint.operation_id, q.start, q.end, sdktype, now)
         elif endpoint.response_kind == "SdkVersionListRep":
             payload["sdkVersions"] = state.data.sdk_versions(path_values["source"])
+        elif endpoint.response_kind == "SdkVersionDetailsList":
+            return _Reply.json(
+                200, sdk_versions.answer(endpoint.operation_id, state.data.account, checked.params)
+            )
+        elif endpoint.response_kind == "DataExportProjectRankingRep":
+            body = ranking.rank(
+                state.data,
+                endpoint,
+                checked.params,
+                q.start,
+                q.end,
+                now,
+                state.data_export.watermark(model.metric, now),
+                state.data_export.legacy_rows,
+            )
+            return _Reply.json(200, body)
         else:
+            if LEGACY_FILTER in model.filters and state.data_export.legacy_rows:
+                q = replace(q, filters={**q.filters, LEGACY_FILTER: []})  # empty: keep every row
             result = state.data.series(q, now)
-            payload["metadata"] = result["metadata"]
+            metadata: list[dict[str, object]] = [dict(m) for m in result["metadata"]]  # type: ignore[attr-defined]
+            for meta in metadata:
+                _destination_metadata(meta, q.group_by)
+            if endpoint.response_kind == "DataExportSeriesListRep":
+                _refuse_unattributed(endpoint, q.group_by, metadata, result["series"])  # type: ignore[arg-type]
+                payload.update(state.data_export.fields(model.metric, now))
+            payload["metadata"] = metadata
             payload["series"] = result["series"]
         return _Reply.json(200, payload)
+
+
+def _destination_metadata(meta: dict[str, object], group_by: object) -> None:
+    """As LaunchDarkly documents ``groupBy=destinationId``: ``destinationViewable`` (a boolean) only for a
+    destination, the destination's kind only when it is viewable or was asked for."""
+    if "destinationViewable" not in meta:
+        return
+    viewable = meta["destinationViewable"] == "true"
+    if meta.get("destinationId") == "":  # Unattributed: no destination to view
+        del meta["destinationViewable"]
+    else:
+        meta["destinationViewable"] = viewable
+    if not viewable and "destinationKind" not in (group_by or ()):  # type: ignore[operator]
+        meta.pop("destinationKind", None)
+
+
+def _refuse_unattributed(
+    endpoint: Endpoint,
+    group_by: object,
+    metadata: list[dict[str, object]],
+    series: list[dict[str, int | float]],
+) -> None:
+    """409 instead of a partial series when ``groupBy=projectId`` meets usage without a project id."""
+    if 409 not in endpoint.status_codes or "projectId" not in (group_by or ()):  # type: ignore[operator]
+        return
+    for index, meta in enumerate(metadata):
+        if meta.get("projectId") == "" and any(point.get(str(index), 0) for point in series):
+            raise ApiError(
+                409,
+                "project_identity_incomplete",
+                "Some usage in this range cannot be attributed to a project, so it cannot be grouped by "
+                "projectId. Group by environmentId instead, or narrow the range.",
+            )
 
 
 async def _drop(send: Send) -> None:
@@ -316,6 +376,21 @@ def build_admin(state: EmulatorState) -> FastAPI:
     def reset() -> dict[str, Any]:
         state.reset()
         return clock_json()
+
+    @admin.get("/_emulator/data-export")
+    def get_data_export() -> dict[str, Any]:
+        return state.data_export.describe(state.clock.now())
+
+    @admin.post("/_emulator/data-export")
+    async def post_data_export(request: Request) -> dict[str, Any]:
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise HTTPException(400, "expected a JSON object")
+        try:
+            state.data_export.update(body)
+        except (TypeError, ValueError) as exc:
+            raise HTTPException(400, str(exc)) from exc
+        return state.data_export.describe(state.clock.now())
 
     @admin.get("/_emulator/account")
     def account() -> JSONResponse:

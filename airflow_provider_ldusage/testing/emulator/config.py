@@ -24,6 +24,14 @@ class EmulatorConfig:
     :param rate_window: length in real seconds of a rate-limit window; windows are aligned to multiples.
     :param route_budget: requests per route (operation) per window, or ``None`` for no route limit.
     :param global_budget: requests per window across all routes, or ``None`` for no global limit.
+    :param token_budget: requests per access token per window, or ``None`` for no per-token limit
+        (reported in ``X-Ratelimit-Auth-Token-*`` headers, with its own reset header).
+    :param pipeline_lag: how far the data-export pipelines (data-export events, warehouse export) write
+        behind the virtual clock: their ``dataThrough`` is ``floor_to_hour(now - pipeline_lag)`` and their
+        usage is visible, final, up to it. ``delayed`` is true when this exceeds three hours.
+    :param data_export_legacy_rows: serve pre-materialization data-export usage recorded without a project
+        id, so ``groupBy=projectId`` (and the project ranking) answer 409 where it falls in the request.
+        Off by default, so normal runs succeed. Switchable at run time: ``POST /_emulator/data-export``.
     :param lenient_units: accept ``from``/``to`` in either seconds or milliseconds (values below 10**11
         are read as seconds) instead of only the endpoint's documented unit. Not LaunchDarkly behaviour.
     :param host: interface the server binds to.
@@ -39,6 +47,9 @@ class EmulatorConfig:
     rate_window: float = 10.0
     route_budget: int | None = None
     global_budget: int | None = None
+    token_budget: int | None = None
+    pipeline_lag: timedelta = timedelta(hours=1)
+    data_export_legacy_rows: bool = False
     lenient_units: bool = False
     host: str = "127.0.0.1"
     port: int = 0
@@ -50,6 +61,8 @@ class EmulatorConfig:
             raise ValueError("EmulatorConfig.rate_window must be positive")
         if self.lag < timedelta(0) or self.settle < timedelta(0):
             raise ValueError("EmulatorConfig.lag and settle must not be negative")
+        if self.pipeline_lag < timedelta(0):
+            raise ValueError("EmulatorConfig.pipeline_lag must not be negative")
         if self.clock_speed < 0:
             raise ValueError("EmulatorConfig.clock_speed must not be negative")
 

@@ -2,13 +2,22 @@
 
 Semantics (the emulator's documented choices; LaunchDarkly defines none of them):
 
-* ``incremental`` (legacy ``daily_incremental``): the count within each bucket.
+* ``incremental`` (legacy ``daily_incremental``): the count within each bucket. For a distinct-count metric
+  (MAU, contexts, experimentation keys: :data:`.facts.DISTINCT_METRICS`) that is the contexts (keys) seen
+  *for the first time in their calendar month* within the bucket, not every context active in it.
 * ``month_to_date``: running sum of the bucket counts since the 1st of the bucket's month (UTC); it resets
-  on the 1st, so daily ``incremental`` buckets of a month add up to its last ``month_to_date`` point.
+  on the 1st, so daily ``incremental`` buckets of a month add up to its last ``month_to_date`` point. For
+  an additive metric it grows day by day with the weekly rhythm; for a distinct one it is the number of
+  distinct contexts seen so far this month and flattens as the month goes on (see :mod:`.facts`).
 * ``monthly``: one point per month touching the window, stamped at the 1st, equal to the last
-  ``month_to_date`` daily point of that month inside the window.
-* ``rolling_30d``: sum of the 30 daily counts ending with the bucket's day.
-* All metrics are additive, so ``groupBy`` splits and filters narrow every aggregation consistently.
+  ``month_to_date`` daily point of that month inside the window (for a distinct metric: the month's
+  population).
+* ``rolling_30d``: sum of the 30 daily counts ending with the bucket's day. For a distinct metric that is
+  the first-in-month appearances of those 30 days: a context seen in both calendar months the window
+  spans counts once in each, so it is an upper bound of a true 30-day distinct count (LaunchDarkly
+  documents none of this).
+* Every cell is a disjoint population (distinct metrics) or a disjoint share of the usage (additive ones),
+  so ``groupBy`` splits and filters narrow every aggregation consistently.
 
 Late and settling data: a bucket ending at ``E`` is absent until ``E + lag``; from then until
 ``E + lag + settle`` each cell reports ``floor(final * f)`` with ``f`` rising linearly from 0.6 to 1; after
@@ -17,12 +26,18 @@ that the figure is final. A bucket that has not ended (including the current day
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from airflow_provider_ldusage.catalogue import BY_OPERATION
 from airflow_provider_ldusage.testing.emulator.account import Account
+from airflow_provider_ldusage.testing.emulator.extended import (
+    average_per_cell,
+    extended_metrics,
+    length_granularity,
+)
 from airflow_provider_ldusage.testing.emulator.facts import Cell, Facts, Metric
 from airflow_provider_ldusage.testing.emulator.models import MODELS, OperationModel
 
@@ -104,6 +119,11 @@ class SyntheticData:
         self.settle = settle
         self.account = Account(seed)
         self.facts = Facts(self.account, seed)
+        # Issue 12: the 25.0.1 metrics, and data_export/evaluations rebuilt with their new dimensions.
+        self.facts.metrics.update({m.name: m for m in extended_metrics(self.account, seed)})
+        # Metric name -> pipeline watermark at ``now``: such metrics are visible, final, up to the watermark
+        # instead of following lag and settle (set by the emulator state for the data-export sources).
+        self.watermarks: dict[str, Callable[[datetime], datetime]] = {}
 
     # Convenience views of the account for tests and users.
     @property
@@ -182,7 +202,10 @@ class SyntheticData:
         aggregation = query.aggregation or model.aggregation
         if aggregation == "daily_incremental":
             aggregation = "incremental"
-        if model.metric in ("evaluations", "events", "streams"):
+        if BY_OPERATION[query.operation_id].family.auto_rule == "length":
+            granularity, widened = length_granularity(query.start, query.end, now)
+            query = replace(query, start=widened)
+        elif model.metric in ("evaluations", "events", "streams"):
             granularity = auto_granularity(query.start, now)
         else:
             granularity = query.granularity or "daily"
@@ -203,6 +226,9 @@ class SyntheticData:
         for value in query.group_by:
             if value in model.group_by and (value, model.group_by[value]) not in keys:
                 keys.append((value, model.group_by[value]))
+                keys += [
+                    (extra, extra) for extra in model.extras.get(value, ()) if (extra, extra) not in keys
+                ]
         grouped: dict[tuple[str, ...], list[int]] = {}
         for index, cell in enumerate(cells):
             grouped.setdefault(tuple(cell.get(dim) for _, dim in keys), []).append(index)
@@ -222,6 +248,8 @@ class SyntheticData:
     ) -> tuple[list[datetime], list[list[int]]]:
         """Bucket start times and, per cell, the visible value of each bucket."""
         start, end = query.start, query.end
+        if aggregation == "average":
+            return average_per_cell(self, metric, cells, start, end, now, granularity)
         if granularity == "monthly":
             return self._monthly(metric, cells, start, end, now)
         if granularity == "daily" and query.tz and query.tz != "UTC":
@@ -264,7 +292,11 @@ class SyntheticData:
         times: list[datetime] = []
         rows: list[list[int]] = [[] for _ in cells]
         for bucket_start, bucket_end in buckets:
-            frac = self.fraction(bucket_end, now)
+            watermark = self.watermarks.get(metric.name)
+            if watermark is not None:
+                frac = (1, 1) if bucket_end <= watermark(now) else None
+            else:
+                frac = self.fraction(bucket_end, now)
             if frac is None:
                 break
             num, den = frac

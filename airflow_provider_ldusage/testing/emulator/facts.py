@@ -3,14 +3,28 @@ deterministic final daily count per cell, split into hours and minutes without l
 
 Every endpoint answers from these cells, which is what makes aggregations, granularities, filters and
 ``groupBy`` agree with each other.
+
+Two kinds of metric (:data:`DISTINCT_METRICS` names the distinct ones):
+
+* **additive** (events, connection-minutes, logs, …): the daily count is the usage of that day. It follows a
+  weekly rhythm (weekend days carry a metric-specific share of a weekday, between 45 % and 85 %), a slow
+  seasonal wave per cell and ±20 % day-to-day noise.
+* **distinct** (MAU, contexts, experimentation keys): each cell has a *monthly population* (how many
+  distinct contexts or keys it sees in the calendar month, varying by month), and the "daily count" is how
+  many of them are *seen for the first time that month* on that day. First appearances decay through the
+  month: the weight of day ``d`` (0-based) is ``(r ** d + trickle)`` times a weekend factor and ±15 % noise,
+  with ``r`` (0.55-0.88) and ``trickle`` (0.01-0.06) drawn per metric, cell category and month, so the
+  month-to-date curve flattens, and differently for different categories and months. The days of a month
+  add up to exactly the monthly population. Cells are disjoint populations, so cells still add up.
 """
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
 from airflow_provider_ldusage.testing.emulator.account import (
@@ -29,6 +43,9 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # Hour-of-day weights (UTC): busier in the European and American working day.
 _HOUR_WEIGHTS = tuple(100 + round(60 * math.sin((h - 9) * math.pi / 12)) for h in range(24))
 _HOUR_CUM = tuple(sum(_HOUR_WEIGHTS[:h]) for h in range(25))
+
+#: Metrics whose month-to-date values are distinct counts (first appearances within the month).
+DISTINCT_METRICS = frozenset({"contexts", "experimentation_keys"})
 
 
 def _mix(x: int) -> int:
@@ -79,6 +96,11 @@ class Metric:
     def divisor(self) -> int:
         return 10**self.decimals
 
+    @property
+    def distinct(self) -> bool:
+        """Whether daily counts are first appearances of a monthly population (see the module docs)."""
+        return self.name in DISTINCT_METRICS
+
 
 class Facts:
     """Final (fully settled) counts of every metric, by cell and time.
@@ -93,8 +115,31 @@ class Facts:
         self.metrics: dict[str, Metric] = {m.name: m for m in _build_metrics(account, seed)}
 
     def day_final(self, metric: Metric, cell: Cell, day: int) -> int:
-        """Final count of ``cell`` on the UTC day with proleptic ordinal ``day``."""
+        """Final count of ``cell`` on the UTC day with proleptic ordinal ``day``.
+
+        For a distinct metric: the contexts (or keys) of the cell first seen in their month on that day.
+        """
+        if metric.distinct:
+            when = date.fromordinal(day)
+            counts = _first_seen(
+                self.seed,
+                metric.salt,
+                cell.salt,
+                _salt(cell.get("category")),
+                cell.scale,
+                when.year,
+                when.month,
+            )
+            return counts[when.day - 1]
         return _day_final(self.seed, metric.salt, cell.salt, cell.scale, day)
+
+    def monthly_population(self, metric: Metric, cell: Cell, year: int, month: int) -> int:
+        """Distinct contexts (keys) ``cell`` sees in the month: the sum of its first appearances."""
+        return sum(
+            _first_seen(
+                self.seed, metric.salt, cell.salt, _salt(cell.get("category")), cell.scale, year, month
+            )
+        )
 
     def final_between(self, metric: Metric, cell: Cell, start: datetime, end: datetime) -> int:
         """Final count in [start, end) (minute boundaries); days split into hours and minutes exactly."""
@@ -120,12 +165,53 @@ class Facts:
         return total
 
 
+def _weekend_share(seed: int, metric_salt: int) -> float:
+    """A weekend day's usage as a share of a weekday's, per metric (0.45-0.85)."""
+    return 0.45 + 0.4 * unit_random(seed, metric_salt, 7)
+
+
+def _season(cell_salt: int, day: int) -> float:
+    return 1.0 + 0.15 * math.sin(day / 29.0 + (cell_salt % 628) / 100.0)
+
+
 @lru_cache(maxsize=500_000)
 def _day_final(seed: int, metric_salt: int, cell_salt: int, scale: float, day: int) -> int:
     noise = unit_random(seed, metric_salt, cell_salt, day)
     weekend = (day - 1) % 7 >= 5  # ordinal 1 (0001-01-01) was a Monday
-    season = 1.0 + 0.15 * math.sin(day / 29.0 + (cell_salt % 628) / 100.0)
-    return int(scale * (0.65 if weekend else 1.0) * season * (0.8 + 0.4 * noise))
+    share = _weekend_share(seed, metric_salt) if weekend else 1.0
+    return int(scale * share * _season(cell_salt, day) * (0.8 + 0.4 * noise))
+
+
+@lru_cache(maxsize=50_000)
+def _first_seen(
+    seed: int, metric_salt: int, cell_salt: int, shape_salt: int, scale: float, year: int, month: int
+) -> tuple[int, ...]:
+    """Per day of the month, how many of the cell's monthly population appear for the first time."""
+    days = calendar.monthrange(year, month)[1]
+    first = date(year, month, 1).toordinal()
+    month_index = year * 12 + month
+    # The shape is shared by a metric's cells of one category in one month; the size is per cell.
+    decay = 0.55 + 0.33 * unit_random(seed, metric_salt, shape_salt, month_index, 1)
+    trickle = 0.01 + 0.05 * unit_random(seed, metric_salt, shape_salt, month_index, 2)
+    weekend = _weekend_share(seed, metric_salt)
+    size = 5.0 + 3.0 * unit_random(seed, metric_salt, cell_salt, month_index, 3)
+    population = int(scale * size * _season(cell_salt, first + 14))
+    weights = []
+    for d in range(days):
+        ordinal = first + d
+        rhythm = weekend if (ordinal - 1) % 7 >= 5 else 1.0
+        noise = 0.85 + 0.3 * unit_random(seed, metric_salt, cell_salt, ordinal)
+        weights.append((decay**d + trickle) * rhythm * noise)
+    total = sum(weights)
+    out: list[int] = []
+    running = 0.0
+    seen = 0
+    for weight in weights:
+        running += weight
+        reached = population if len(out) == days - 1 else int(population * running / total)
+        out.append(reached - seen)
+        seen = reached
+    return tuple(out)
 
 
 def _cells(seed: int, metric: str, base: float, rows: list[dict[str, str]]) -> tuple[Cell, ...]:

@@ -23,6 +23,8 @@ class OperationModel:
     :param default_filters: filters applied when the wire parameter is absent.
     :param path: path parameter wire name -> dimension it selects.
     :param aggregation: the aggregation of operations that take no ``aggregationType``.
+    :param extras: ``groupBy`` value -> further dimensions its series carry in their metadata
+        (``destinationId`` brings ``destinationName`` and ``destinationViewable``).
     """
 
     metric: str
@@ -33,6 +35,7 @@ class OperationModel:
     default_filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     path: Mapping[str, str] = field(default_factory=dict)
     aggregation: str = "incremental"
+    extras: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _IDENTITY = (
@@ -72,6 +75,16 @@ _GROUPS = MappingProxyType(
         "anonymousV2": "anonymous",
     }
 )
+_DESTINATION_FILTERS = {"destinationKind": "destinationKind"}
+_DESTINATION_GROUPS = {"destinationKind": "destinationKind", "destinationId": "destinationId"}
+_DESTINATION_EXTRAS = MappingProxyType(
+    {"destinationId": ("destinationName", "destinationViewable", "destinationKind")}
+)
+# Not a wire name (validation rejects it from callers). Pre-materialization rows are hidden by default
+# (also from ``SyntheticData.series`` called directly); the app sends it empty, which keeps every row, when
+# the emulator is told to serve them.
+LEGACY_FILTER = "_legacy"
+_NO_LEGACY = MappingProxyType({LEGACY_FILTER: ("false",)})
 _CONTEXT_KIND = (("contextKind", "contextKind"),)
 _PRIMARY = {"contextKind": ("user",)}
 
@@ -89,7 +102,30 @@ MODELS: Mapping[str, OperationModel] = MappingProxyType(
         "getContextsTotalUsage": _contexts(_BOTH, mau=False),
         "getMAUClientsideUsage": _contexts(("client",), mau=True),
         "getMAUTotalUsage": _contexts(_BOTH, mau=True),
-        "getDataExportEventsUsage": OperationModel("data_export", filters=_FILTERS, group_by=_GROUPS),
+        "getDataExportEventsUsage": OperationModel(
+            "data_export",
+            filters=MappingProxyType({**_FILTERS, **_DESTINATION_FILTERS, LEGACY_FILTER: "legacy"}),
+            group_by=MappingProxyType({**_GROUPS, **_DESTINATION_GROUPS}),
+            extras=_DESTINATION_EXTRAS,
+            default_filters=_NO_LEGACY,
+        ),
+        "getDataExportProjectRanking": OperationModel(
+            "data_export",
+            filters=MappingProxyType({"projectKey": "projectKey", LEGACY_FILTER: "legacy"}),
+            default_filters=_NO_LEGACY,
+        ),
+        "getWarehouseExportUsage": OperationModel(
+            "warehouse_export",
+            filters=MappingProxyType({**_FILTERS, **_DESTINATION_FILTERS, "destination": "destinationKind"}),
+            group_by=MappingProxyType({**_GROUPS, **_DESTINATION_GROUPS, "destination": "destinationKind"}),
+            extras=_DESTINATION_EXTRAS,
+        ),
+        "getAiRunsUsage": OperationModel("ai_runs", filters=_FILTERS, group_by=_GROUPS),
+        "getObservabilityMetricsUsage": OperationModel("observability_metrics", filters=_FILTERS),
+        "getVegaAIUsage": OperationModel("vega_ai", filters=_FILTERS),
+        # Not series: answered by .sdk_versions from the account (the model is only for path checks).
+        "getSdkVersionsDetails": OperationModel("streams"),
+        "getSdkAllVersions": OperationModel("streams"),
         "getExperimentationEventsUsage": OperationModel(
             "experimentation_events", filters=_FILTERS, group_by=_GROUPS
         ),

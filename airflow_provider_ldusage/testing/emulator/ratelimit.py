@@ -1,4 +1,5 @@
-"""Per-route and global request budgets over fixed real-time windows, as LaunchDarkly describes them."""
+"""Per-route, global and per-access-token request budgets over fixed real-time windows, as LaunchDarkly
+describes them (the token budget, new in the 25.0.1 client's README, has its own reset header)."""
 
 from __future__ import annotations
 
@@ -23,35 +24,53 @@ class RateLimiter:
     :param window: window length in seconds.
     :param route_budget: requests per route per window, or ``None`` (no route limit, no route header).
     :param global_budget: requests per window across routes, or ``None``.
+    :param token_budget: requests per access token per window, or ``None``.
     """
 
-    def __init__(self, window: float, route_budget: int | None, global_budget: int | None) -> None:
+    def __init__(
+        self,
+        window: float,
+        route_budget: int | None,
+        global_budget: int | None,
+        token_budget: int | None = None,
+    ) -> None:
         self.window = window
         self.route_budget = route_budget
         self.global_budget = global_budget
+        self.token_budget = token_budget
         self._lock = threading.Lock()
         self._index = -1
         self._global = 0
         self._routes: dict[str, int] = {}
+        self._tokens: dict[str, int] = {}
 
     def reset(self) -> None:
         with self._lock:
-            self._index, self._global, self._routes = -1, 0, {}
+            self._index, self._global, self._routes, self._tokens = -1, 0, {}, {}
 
     def _roll(self, now: float) -> float:
         index = math.floor(now / self.window)
         if index != self._index:
-            self._index, self._global, self._routes = index, 0, {}
+            self._index, self._global, self._routes, self._tokens = index, 0, {}, {}
         return (index + 1) * self.window
 
-    def _headers(self, route: str | None, window_end: float) -> dict[str, str]:
-        headers = {"X-Ratelimit-Reset": str(int(window_end * 1000))}
+    def _headers(self, route: str | None, window_end: float, token: str | None = None) -> dict[str, str]:
+        reset = str(int(window_end * 1000))
+        headers = {"X-Ratelimit-Reset": reset}
         if self.global_budget is not None:
+            headers["X-Ratelimit-Global-Limit"] = str(self.global_budget)
             headers["X-Ratelimit-Global-Remaining"] = str(max(0, self.global_budget - self._global))
         if self.route_budget is not None and route is not None:
+            headers["X-Ratelimit-Route-Limit"] = str(self.route_budget)
             headers["X-Ratelimit-Route-Remaining"] = str(
                 max(0, self.route_budget - self._routes.get(route, 0))
             )
+        if self.token_budget is not None and token is not None:
+            headers["X-Ratelimit-Auth-Token-Limit"] = str(self.token_budget)
+            headers["X-Ratelimit-Auth-Token-Remaining"] = str(
+                max(0, self.token_budget - self._tokens.get(token, 0))
+            )
+            headers["X-Ratelimit-Auth-Token-Reset"] = reset
         return headers
 
     def peek(self, route: str | None) -> dict[str, str]:
@@ -59,8 +78,9 @@ class RateLimiter:
         with self._lock:
             return self._headers(route, self._roll(time.time()))
 
-    def hit(self, route: str | None) -> RateDecision:
-        """Spend one request of ``route`` (``None`` for unknown paths: global budget only)."""
+    def hit(self, route: str | None, token: str | None = None) -> RateDecision:
+        """Spend one request of ``route`` (``None`` for unknown paths: global budget only) made with
+        ``token``."""
         with self._lock:
             now = time.time()
             window_end = self._roll(now)
@@ -69,10 +89,17 @@ class RateLimiter:
             over_route = (
                 self.route_budget is not None and route is not None and route_used >= self.route_budget
             )
-            if not (over_global or over_route):
+            token_used = self._tokens.get(token, 0) if token is not None else 0
+            over_token = (
+                self.token_budget is not None and token is not None and token_used >= self.token_budget
+            )
+            allowed = not (over_global or over_route or over_token)
+            if allowed:
                 self._global += 1
                 if route is not None:
                     self._routes[route] = route_used + 1
-            headers = self._headers(route, window_end)
+                if token is not None:
+                    self._tokens[token] = token_used + 1
+            headers = self._headers(route, window_end, token)
             retry_after = max(1, math.ceil(window_end - now))
-            return RateDecision(not (over_global or over_route), headers, retry_after)
+            return RateDecision(allowed, headers, retry_after)

@@ -16,6 +16,7 @@ from airflow_provider_ldusage.testing.emulator.app import EmulatorApp
 from airflow_provider_ldusage.testing.emulator.clock import VirtualClock
 from airflow_provider_ldusage.testing.emulator.config import EmulatorConfig, FaultSpec
 from airflow_provider_ldusage.testing.emulator.data import SyntheticData
+from airflow_provider_ldusage.testing.emulator.freshness import DataExportSwitches
 from airflow_provider_ldusage.testing.emulator.recording import RecordedRequest
 from airflow_provider_ldusage.testing.emulator.state import EmulatorState
 
@@ -122,6 +123,13 @@ class Emulator:
     def requests(self) -> list[RecordedRequest]:
         """Every API request received so far (admin routes excluded), oldest first."""
         return self.state.log.items()
+
+    @property
+    def data_export(self) -> DataExportSwitches:
+        """The data-export pipelines (``dataThrough``/``delayed``) and the unattributed-usage (409) switch:
+        ``update({"legacy_rows": True})``, ``update({"lag_seconds": 5 * 3600})``,
+        ``update({"data_through": "2026-03-01T00:00:00Z", "source": "data_export"})``."""
+        return self.state.data_export
 
     def clear_requests(self) -> None:
         self.state.log.clear()

@@ -12,20 +12,13 @@ from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from airflow_provider_ldusage.catalogue import Endpoint
-from airflow_provider_ldusage.testing.emulator.data import SeriesQuery, month_start
+from airflow_provider_ldusage.testing.emulator.data import SeriesQuery
 from airflow_provider_ldusage.testing.emulator.errors import invalid, not_found
 
 UTC = timezone.utc
 _INTEGER = re.compile(r"-?[0-9]+")
 # Values this large in a seconds field cannot be seconds (year 5138); used by lenient mode only.
 _LENIENT_SPLIT = 10**11
-_DEFAULT_WINDOW = {
-    "start of the current month": None,
-    "30 days ago": timedelta(days=30),
-    "24 hours ago": timedelta(hours=24),
-    "7 days ago": timedelta(days=7),
-}
-_LEGACY_PROJECT_RULE = (("environmentKey", "projectKey"), ("environment", "project"))
 
 
 def parse_query(raw: str) -> list[tuple[str, str]]:
@@ -96,12 +89,39 @@ def check_query(
             raise invalid(f"unknown query parameter '{name}'")
         if not param.repeatable and len(values) > 1:
             raise invalid(f"query parameter '{name}' may be given only once")
-        if param.allowed is not None:
+        if param.allowed is not None and param.only_value is None:
+            # A deprecated only_value parameter accepts any value: the others return an empty series.
             for value in values:
                 if value not in param.allowed:
                     raise invalid(
                         f"invalid value '{value}' for '{name}'; expected one of {', '.join(param.allowed)}"
                     )
+        if param.integer:
+            for value in values:
+                if not _INTEGER.fullmatch(value.strip()):
+                    raise invalid(f"'{name}' must be an integer")
+                number = int(value)
+                if (param.minimum is not None and number < param.minimum) or (
+                    param.maximum is not None and number > param.maximum
+                ):
+                    raise invalid(f"'{name}' must be between {param.minimum} and {param.maximum}")
+        if param.max_unique is not None and len(set(values)) > param.max_unique:
+            raise invalid(f"at most {param.max_unique} unique '{name}' values are allowed")
+        other = endpoint.query_param(param.excludes) if param.excludes else None
+        if other is not None and other.wire in params:
+            raise invalid(f"'{name}' cannot be combined with '{other.wire}'")
+    for rule in endpoint.rules:
+        trigger, needed = endpoint.query_param(rule.param), endpoint.query_param(rule.needs)
+        if trigger is None or needed is None or rule.value not in params.get(trigger.wire, []):
+            continue
+        count = len(set(params.get(needed.wire, [])))
+        if count == 0:
+            raise invalid(f"'{trigger.wire}={rule.value}' requires at least one '{needed.wire}'")
+        if rule.max_unique is not None and count > rule.max_unique:
+            raise invalid(
+                f"'{trigger.wire}={rule.value}' allows at most {rule.max_unique} unique "
+                f"'{needed.wire}' values"
+            )
     family = endpoint.family
     aggregation = params.get("aggregationType", [None])[0]
     granularity = params.get("granularity", [None])[0]
@@ -114,9 +134,11 @@ def check_query(
                     f"granularity '{granularity}' is not allowed with aggregationType '{effective}'; "
                     f"expected one of {', '.join(allowed)}"
                 )
-    for env_wire, project_wire in _LEGACY_PROJECT_RULE:
-        if env_wire in params and env_wire in by_wire and len(params.get(project_wire, [])) != 1:
-            raise invalid(f"'{env_wire}' requires exactly one '{project_wire}'")
+    by_name = {p.name: p for p in endpoint.query_params}
+    for param in endpoint.query_params:
+        single = by_name.get(param.needs_single or "")
+        if single is not None and param.wire in params and len(params.get(single.wire, [])) != 1:
+            raise invalid(f"'{param.wire}' requires exactly one '{single.wire}'")
     tz = params.get("tz", [None])[0]
     if tz is not None:
         try:
@@ -129,9 +151,12 @@ def check_query(
         end = _instant("to", params["to"][0], unit, lenient_units) if "to" in params else now
         if "from" in params:
             start = _instant("from", params["from"][0], unit, lenient_units)
+        elif endpoint.default_start is not None:
+            start = endpoint.default_start.resolve(now)
         else:
-            back = _DEFAULT_WINDOW.get(endpoint.default_window or "", timedelta(days=30))
-            start = month_start(now) if back is None else now - back
+            raise invalid("'from' is required")
+        if "to" not in params and endpoint.window_required:
+            raise invalid("'to' is required")
         if start >= end:
             raise invalid("'from' must be earlier than 'to'")
         if family.max_span_days is not None and end - start > timedelta(days=family.max_span_days):

@@ -1,0 +1,89 @@
+"""The budget-watch example DAG and the monthly report's burn-down chart, against the emulator (issue 14)."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_ldusage.testing.emulator import SeriesQuery
+
+from .conftest import read_jsonl
+
+UTC = timezone.utc
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def month_end(emu: Any, operation: str, start: datetime, end: datetime) -> float:
+    query = SeriesQuery(operation, start, end, aggregation="month_to_date", granularity="daily")
+    last = emu.data.series(query, datetime(2030, 1, 1, tzinfo=UTC))["series"][-1]
+    return float(sum(v for k, v in last.items() if k != "time"))
+
+
+def test_budget_watch_warns_on_the_metric_heading_past_80_percent(
+    launchdarkly_emulator: Any, example_dags: Any, storage_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = launchdarkly_emulator
+    october = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+    emu.clock.set(datetime(2026, 10, 20, 12, tzinfo=UTC))
+    mau = month_end(emu, "getMAUClientsideUsage", *october)
+    minutes = month_end(emu, "getServiceConnectionsUsage", *october)
+    limits = {"client_mau": round(mau * 1.12), "service_connection_minutes": round(minutes * 1.6)}
+    monkeypatch.setenv("AIRFLOW_VAR_LDUSAGE_BUDGET_LIMITS", json.dumps(limits))
+    dag = example_dags.dags["ldusage_budget_watch"]
+    dag_run = dag.test(logical_date=datetime(2026, 10, 20, 6, 30, tzinfo=UTC))
+    assert dag_run.get_task_instance("budget").state == "failed"  # the alert
+    files = sorted((storage_root / "budgets").rglob("asof_*.jsonl"))
+    assert len(files) == 1 and files[0].parent.parent.name == "usageBudget"
+    verdict = {line["metric"]: line for line in read_jsonl(files[0])}
+    assert verdict["client_mau"]["status"] == "warning"
+    assert verdict["client_mau"]["threshold_crossed"] == 0.8
+    assert verdict["client_mau"]["expected"] == pytest.approx(mau, rel=0.03)
+    assert verdict["service_connection_minutes"]["status"] == "ok"
+    assert verdict["service_connection_minutes"]["expected"] == pytest.approx(minutes, rel=0.03)
+    assert {v["last_day"] for v in verdict.values()} == {"2026-10-19"}
+    assert [r.operation_id for r in emu.requests if r.operation_id] == [
+        "getMAUClientsideUsage",
+        "getServiceConnectionsUsage",
+    ]
+
+
+def test_monthly_report_has_a_burn_down_per_metric(
+    launchdarkly_emulator: Any, example_dags: Any, storage_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = launchdarkly_emulator
+    september = (datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC))
+    total_mau = month_end(emu, "getMAUTotalUsage", *september)
+    limits = {"total_mau": round(total_mau * 1.25), "observability_logs": 10**12}
+    monkeypatch.setenv("AIRFLOW_VAR_LDUSAGE_BUDGET_LIMITS", json.dumps(limits))
+    emu.clock.set_speed(12 * 3600)
+    dag_run = example_dags.dags["ldusage_monthly_close"].test(logical_date=datetime(2026, 10, 1, tzinfo=UTC))
+    emu.clock.set_speed(0)
+    assert dag_run.state == "success"
+    reports = storage_root / "reports"
+    data = json.loads((reports / "ldusage_2026-09.json").read_text())
+    burn = data["burn_down"]
+    assert set(burn) == {c["key"] for c in data["categories"]}
+    assert burn["mau"]["limit"] == limits["total_mau"] and burn["mau"]["kind"] == "distinct"
+    assert burn["observability_logs"]["limit"] == 10**12 and burn["contexts"]["limit"] is None
+    for key, chart in burn.items():
+        category = next(c for c in data["categories"] if c["key"] == key)
+        assert chart["month_to_date"][-1] == pytest.approx(category["month"]["total"])
+        # A forecast from day 3 (the first day with enough data) to day 29.
+        assert [f["day"] for f in chart["forecasts"]] == list(range(3, 30))
+        for f in chart["forecasts"]:
+            assert chart["month_to_date"][f["day"] - 1] <= f["low"] <= f["expected"] <= f["high"]
+        late = chart["forecasts"][-1]
+        assert late["expected"] == pytest.approx(chart["month_to_date"][-1], rel=0.02), key
+    svg = (reports / "ldusage_2026-09_budget.svg").read_text()
+    root = ET.fromstring(svg)
+    circles = list(root.iter(f"{SVG}circle"))
+    assert len(circles) == 1 + 27 * len(burn)  # the legend's, then one per forecast
+    limit_lines = [e for e in root.iter(f"{SVG}line") if (e.find(f"{SVG}title") is not None)]
+    assert len(limit_lines) == 2  # the two metrics with a limit
+    assert svg in (reports / "ldusage_2026-09.html").read_text()
+    assert "](ldusage_2026-09_budget.svg)" in (reports / "ldusage_2026-09.md").read_text()
