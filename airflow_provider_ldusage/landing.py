@@ -195,6 +195,53 @@ def storage_path(output_path: object) -> ObjectStoragePath:
     return ObjectStoragePath(text)
 
 
+_LOCAL_PROTOCOLS = ("file", "local", "")
+
+
+def check_writable(output_path: object) -> None:
+    """Fail before the first request when ``output_path`` cannot take objects, not after the download.
+
+    The rule: a local folder (a plain path or ``file://``) is created if missing (:func:`land` would
+    create it anyway) and proved writable by creating and deleting one empty hidden probe file in it, so
+    a read-only folder, a file where a folder should be, or a missing permission fails here. Other
+    protocols (``s3://``, ``gs://``, ``abfs://``…) are only parsed (a bucket must be named): probing an
+    object store costs a request, needs delete permission and can fire bucket notifications or leave
+    versioned objects, so a missing write permission there still shows on the first write.
+
+    :param output_path: the operator's ``output_path`` (a local folder, a URI or an ``ObjectStoragePath``).
+    :raises LaunchDarklyUsageValidationError: naming ``output_path`` and what is wrong.
+    """
+    path = storage_path(output_path)
+    if path.protocol not in _LOCAL_PROTOCOLS:
+        if not getattr(path, "bucket", None):
+            raise LaunchDarklyUsageValidationError(
+                "output_path", output_path, f"a {path.protocol}:// URI that names a bucket or container"
+            )
+        return
+    import os
+    from pathlib import Path
+
+    folder = Path(path.path)
+    blocker = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise LaunchDarklyUsageValidationError(
+            "output_path", output_path, f"a folder, but {blocker} is a file; point output_path at a folder"
+        )
+    probe = folder / f".ldusage-write-probe-{uuid.uuid4().hex}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: never touch an existing file; the probe is empty and removed at once.
+        os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        probe.unlink()
+    except OSError as exc:
+        raise LaunchDarklyUsageValidationError(
+            "output_path",
+            output_path,
+            f"a folder this task can write; creating a file in {folder} failed: "
+            f"{exc.strerror or exc.__class__.__name__}",
+        ) from None
+
+
 def write_rows(rows: UsageRows, target: ObjectStoragePath, output_format: OutputFormat) -> int:
     """Write ``rows`` to ``target`` atomically, replacing any existing object; return the bytes written."""
     if output_format not in OUTPUT_FORMATS:

@@ -1,9 +1,11 @@
 """Daily ingest: every current LaunchDarkly usage series for the UTC day that closed, as tidy rows.
 
-Runs at 06:00 UTC, so LaunchDarkly has had a few hours to count the day, and lands one JSON Lines object
-per endpoint, filter set and day under ``<storage root>/usage/<operationId>/``. A re-run replaces its
-objects instead of duplicating them, so clearing a day is a safe way to refresh figures that were still
-settling; the monthly close (``ldusage_monthly_close``) records each month's final figures.
+Runs at 06:00 UTC and lands one JSON Lines object per endpoint, filter set and day under
+``<storage root>/usage/<operationId>/<dataset>/``. LaunchDarkly is still counting yesterday at 06:00 (its
+figures then are provisional), so every run also re-reads the three days before (``lookback=3``) and
+re-lands them under their own names: a day's object holds final figures from its fourth run on, and every
+summary says whether its figures are ``provisional``. A re-run replaces objects instead of duplicating them;
+the monthly close (``ldusage_monthly_close``) records each month's final figures.
 
 Configuration (no code change, nothing read at parse time):
 
@@ -91,7 +93,9 @@ with DAG(
     # A handful of parallel requests stays well inside LaunchDarkly's rate limits; the hook waits out
     # 429s and reset windows on its own.
     max_active_tasks=4,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    # lookback: re-read the 3 days before yesterday too, until LaunchDarkly has settled them (every usage
+    # operator takes it; the manifest task ignores it).
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5), "lookback": 3},
     params={
         "evaluation_flags": Param(
             None,
@@ -161,7 +165,8 @@ with DAG(
     # none_failed: with no flags configured the evaluations task maps to nothing and is skipped.
     @task(trigger_rule="none_failed")
     def manifest(summaries: list[Any], storage_root: str, ds: str | None = None) -> dict[str, Any]:
-        """Write ``_manifests/<day>.json`` listing every object the run landed, for downstream loaders."""
+        """Write ``_manifests/<day>.json`` listing every object the run landed, for downstream loaders:
+        the day's own (``objects``) and the earlier days' it re-landed (``refreshed``, from ``lookback``)."""
         import json
 
         from airflow.sdk import ObjectStoragePath
@@ -171,13 +176,28 @@ with DAG(
             if item is None:  # a skipped (zero-length) mapping
                 continue
             flat.extend([item] if isinstance(item, dict) else [item[i] for i in range(len(item))])
+        refreshed = sorted(
+            (earlier for s in flat for earlier in s.pop("lookback", [])),
+            key=lambda s: (s["window_start"], s["endpoint"], s["path"]),
+        )
         flat.sort(key=lambda s: (s["endpoint"], s["path"]))
         day = flat[0]["window_start"][:10] if flat else ds
         root = storage_root if "://" in storage_root else f"file://{_absolute(storage_root)}"
         target = ObjectStoragePath(f"{root}/usage/_manifests/{day}.json")
-        body = {"day": day, "objects": flat, "rows": sum(s["rows"] for s in flat)}
+        body = {
+            "day": day,
+            "objects": flat,
+            "rows": sum(s["rows"] for s in flat),
+            "provisional": sum(1 for s in flat if s.get("provisional")),
+            "refreshed": refreshed,
+        }
         _write_atomically(target, json.dumps(body, indent=2).encode())
-        return {"manifest": str(target), "objects": len(flat), "rows": body["rows"]}
+        return {
+            "manifest": str(target),
+            "objects": len(flat),
+            "rows": body["rows"],
+            "refreshed": len(refreshed),
+        }
 
     outputs = [mau_total.output, *(t.output for t in plain)]
     outputs += [events.output, streams.output, streams_by_sdk_version.output, evaluations.output]

@@ -17,6 +17,7 @@ from airflow_provider_ldusage.core.request import UsageRequest
 from airflow_provider_ldusage.core.response import api_error, decode_checked
 from airflow_provider_ldusage.core.retry import Outcome, RetryPolicy, decide
 from airflow_provider_ldusage.exceptions import (
+    LaunchDarklyUsageAPIError,
     LaunchDarklyUsageError,
     LaunchDarklyUsageInvalidBodyError,
     LaunchDarklyUsageTransportError,
@@ -98,7 +99,24 @@ def exchange(
         if not decision.retry:
             if last_error is None or outcome.status is None:
                 raise LaunchDarklyUsageTransportError(request.method, request.path, decision.reason)
+            if decision.out_of_time and isinstance(last_error, LaunchDarklyUsageAPIError):
+                last_error = _with_reason(last_error, decision.reason)
             raise last_error
         attempt += 1
         yield Wait(decision.wait, decision.reason, attempt)
         waited += decision.wait
+
+
+def _with_reason(error: LaunchDarklyUsageAPIError, reason: str) -> LaunchDarklyUsageAPIError:
+    """``error`` with why retrying stopped added to its hint (a Retry-After past max_retry_wait…)."""
+    hint = f"{error.hint}: {reason}" if error.hint else reason
+    return type(error)(
+        error.status,
+        error.method,
+        error.path,
+        code=error.code,
+        message=error.message,
+        request_id=error.request_id,
+        hint=hint,
+        retry_after=error.retry_after,
+    )

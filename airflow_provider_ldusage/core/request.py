@@ -132,6 +132,14 @@ def _reject_unknown(endpoint: Endpoint, arguments: Mapping[str, object]) -> None
 
 
 def _fill_path(endpoint: Endpoint, arguments: Mapping[str, object]) -> str:
+    """The path with its parameters filled in.
+
+    The rule: a path parameter must be a non-empty string that is not ``.`` or ``..`` (surrounding
+    whitespace ignored for that check); anything else is percent-encoded as a single segment
+    (``quote(value, safe="")``), so ``/``, ``?``, ``#``, ``%`` and spaces become ``%2F``, ``%3F``, ``%23``,
+    ``%25``, ``%20`` and can neither add a path segment, a query nor a fragment. A key that does not exist
+    earns LaunchDarkly's 404.
+    """
     path = endpoint.path
     for param in endpoint.path_params:
         value = arguments.get(param.name)
@@ -139,8 +147,18 @@ def _fill_path(endpoint: Endpoint, arguments: Mapping[str, object]) -> str:
             raise LaunchDarklyUsageValidationError(
                 param.name, value, f"a non-empty string (path parameter of {endpoint.method_name})"
             )
+        if value.strip() in (".", ".."):
+            # Dot segments: clients and servers resolve them, sending the token to another API path
+            # (evaluations/../../streams is GET /api/v2/streams). Percent-encoding does not stop that.
+            raise LaunchDarklyUsageValidationError(
+                param.name,
+                value,
+                f"a key, not '.' or '..' (a dot segment would change the request path of "
+                f"{endpoint.method_name})",
+            )
         if param.allowed is not None and value not in param.allowed:
             raise LaunchDarklyUsageValidationError(param.name, value, _one_of(param.allowed, value))
+        # Everything else is one percent-encoded segment: '/', '?', '#', '%' and spaces cannot leave it.
         path = path.replace("{" + param.wire + "}", quote(value, safe=""))
     return path
 

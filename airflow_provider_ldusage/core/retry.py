@@ -10,12 +10,17 @@ bounded.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from airflow_provider_ldusage.core.ratelimit import retry_after_seconds, spent_reset_seconds
 from airflow_provider_ldusage.defaults import BACKOFF_BASE, BACKOFF_MAX, CONNECTION_EXTRAS, MAX_RESET_WAIT
+from airflow_provider_ldusage.exceptions import LaunchDarklyUsageConfigError
+
+# The hook argument each policy field comes from, for error messages.
+_ARGUMENT_OF = {"max_total_wait": "max_retry_wait"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,21 @@ class RetryPolicy:
     backoff_max: float = BACKOFF_MAX
     max_reset_wait: float = MAX_RESET_WAIT
 
+    def __post_init__(self) -> None:
+        # NaN compares false with everything, so an unchecked NaN would disable every bound below.
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value < 0
+            ):
+                raise LaunchDarklyUsageConfigError(
+                    f"Hook argument {_ARGUMENT_OF.get(item.name, item.name)}={value!r} must be a finite "
+                    "number >= 0 (NaN and infinity are refused: every wait needs a finite bound)"
+                )
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -55,6 +75,8 @@ class Decision:
     retry: bool
     wait: float
     reason: str
+    #: Given up because the next wait would pass ``max_retry_wait`` (the error then says so).
+    out_of_time: bool = False
 
 
 def is_retryable(outcome: Outcome) -> bool:
@@ -80,10 +102,22 @@ def decide(
         return Decision(False, 0.0, f"{what} after {attempt} retries (max_retries={policy.max_retries})")
     wait, why = _wait_for(policy, outcome, attempt, now, rng)
     if waited + wait > policy.max_total_wait:
+        after = retry_after_seconds(outcome.headers, now)
+        spent = f" ({waited:.1f} s already waited)" if waited else ""
+        if after is not None:
+            return Decision(
+                False,
+                0.0,
+                f"not retried: LaunchDarkly's Retry-After of {after:g} s is past "
+                f"max_retry_wait={policy.max_total_wait:g} s{spent}; raise max_retry_wait (connection extra "
+                "or hook argument) to wait it out, or run the task later",
+                out_of_time=True,
+            )
         return Decision(
             False,
             0.0,
-            f"{what}; waiting {wait:.1f} s more would pass max_retry_wait={policy.max_total_wait:g} s",
+            f"{what}; waiting {wait:.1f} s more would pass max_retry_wait={policy.max_total_wait:g} s{spent}",
+            out_of_time=True,
         )
     return Decision(True, wait, f"{what}, {why}")
 

@@ -14,6 +14,7 @@ from airflow_provider_ldusage.core.exchange import Wait
 from airflow_provider_ldusage.core.request import UsageRequest
 from airflow_provider_ldusage.defaults import CONNECTION_EXTRAS
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageConfigError
+from airflow_provider_ldusage.hook_params import parse_number
 
 log = logging.getLogger(__name__)
 
@@ -85,30 +86,54 @@ def normalise_base_url(raw: str | None, conn_id: str) -> str:
 
 
 def _number(
-    extra: Mapping[str, Any], name: str, default: float, conn_id: str, *, integer: bool = False
+    values: Mapping[str, Any],
+    from_hook: frozenset[str],
+    name: str,
+    default: float,
+    conn_id: str,
+    *,
+    integer: bool = False,
 ) -> float:
-    raw = extra.get(name)
+    raw = values.get(name)
     if raw is None or raw == "":
         return default
-    kind = "a whole number" if integer else "a number"
     try:
-        # bool is an int subclass and 1.5 would truncate to 1: neither is what the user meant.
-        if isinstance(raw, bool) or (integer and isinstance(raw, float) and not raw.is_integer()):
-            raise ValueError(raw)
-        value = int(float(raw)) if integer else float(raw)
-        if integer and isinstance(raw, str) and not float(raw).is_integer():
-            raise ValueError(raw)
-    except (TypeError, ValueError):
-        raise LaunchDarklyUsageConfigError(
-            f"Connection {conn_id!r}: extra {name}={raw!r} is not {kind}"
-        ) from None
-    if value < 0:
-        raise LaunchDarklyUsageConfigError(
-            f"Connection {conn_id!r}: extra {name}={raw!r} must not be negative"
-        )
-    if value == 0 and "timeout" in name:
-        raise LaunchDarklyUsageConfigError(f"Connection {conn_id!r}: extra {name}={raw!r} must be positive")
-    return value
+        return parse_number(raw, integer=integer, positive="timeout" in name)
+    except ValueError as exc:
+        # Name where the value came from: a hook argument (an operator's hook_params) or an extra.
+        if name in from_hook:
+            raise LaunchDarklyUsageConfigError(
+                f"Hook argument {name}={raw!r} (from hook_params or the hook's constructor) {exc}"
+            ) from None
+        raise LaunchDarklyUsageConfigError(f"Connection {conn_id!r}: extra {name}={raw!r} {exc}") from None
+
+
+def check_token(token: str, conn_id: str) -> None:
+    """Refuse a token an HTTP header cannot carry, without repeating any of it.
+
+    LaunchDarkly's access tokens are printable ASCII without spaces. Anything else (a line break pasted
+    with it, a control character, a space, a non-ASCII character such as ``€``) would make ``requests``
+    or ``httpx`` raise an error that prints the whole header value, past the secret masker.
+
+    :raises LaunchDarklyUsageConfigError: saying which kind of character, never which characters.
+    """
+    bad = [c for c in token if not "!" <= c <= "~"]
+    if not bad:
+        return
+    kinds = []
+    if any(c in "\r\n" for c in bad):
+        kinds.append("a line break (CR/LF)")
+    if any(c not in "\r\n" and (ord(c) < 32 or ord(c) == 127) for c in bad):
+        kinds.append("a control character")
+    if any(c == " " for c in bad):
+        kinds.append("a space")
+    if any(ord(c) > 127 for c in bad):
+        kinds.append("a non-ASCII character")
+    raise LaunchDarklyUsageConfigError(
+        f"Connection {conn_id!r}: the access token contains {' and '.join(kinds)}, which an HTTP header "
+        "cannot carry (LaunchDarkly tokens are printable ASCII without spaces); paste the token into the "
+        "password field again"
+    )
 
 
 def settings_from_connection(
@@ -118,7 +143,12 @@ def settings_from_connection(
     extra: Mapping[str, Any],
     overrides: Mapping[str, Any],
 ) -> ConnectionSettings:
-    """Build :class:`ConnectionSettings`; hook arguments in ``overrides`` (not ``None``) win over extras."""
+    """Build :class:`ConnectionSettings`; hook arguments in ``overrides`` (not ``None``) win over extras.
+
+    :raises LaunchDarklyUsageConfigError: for a missing or unsendable token, an unsafe host, or a timeout,
+        retry count or wait that is not a finite non-negative number (NaN, ``"inf"``); the message names
+        the hook argument or the connection extra the value came from, never the token.
+    """
     token = (password or "").strip()
     if token.lower().startswith("bearer "):
         # LaunchDarkly wants the raw token; a pasted "Bearer " prefix would only earn a 401.
@@ -128,6 +158,7 @@ def settings_from_connection(
         raise LaunchDarklyUsageConfigError(
             f"Connection {conn_id!r} has no API access token: put it in the password field"
         )
+    check_token(token, conn_id)
     unknown = sorted(set(extra) - set(EXTRA_FIELDS))
     if unknown:
         # A misspelt extra (read_timout) would otherwise be ignored without a word.
@@ -137,14 +168,16 @@ def settings_from_connection(
             ", ".join(unknown),
             ", ".join(EXTRA_FIELDS),
         )
-    merged = {**extra, **{k: v for k, v in overrides.items() if v is not None}}
+    given = {k: v for k, v in overrides.items() if v is not None}
+    merged = {**extra, **given}
+    hooked = frozenset(given)
     return ConnectionSettings(
         base_url=normalise_base_url(host, conn_id),
         token=token,
-        connect_timeout=_number(merged, "connect_timeout", DEFAULT_CONNECT_TIMEOUT, conn_id),
-        read_timeout=_number(merged, "read_timeout", DEFAULT_READ_TIMEOUT, conn_id),
-        max_retries=int(_number(merged, "max_retries", DEFAULT_MAX_RETRIES, conn_id, integer=True)),
-        max_retry_wait=_number(merged, "max_retry_wait", DEFAULT_MAX_RETRY_WAIT, conn_id),
+        connect_timeout=_number(merged, hooked, "connect_timeout", DEFAULT_CONNECT_TIMEOUT, conn_id),
+        read_timeout=_number(merged, hooked, "read_timeout", DEFAULT_READ_TIMEOUT, conn_id),
+        max_retries=int(_number(merged, hooked, "max_retries", DEFAULT_MAX_RETRIES, conn_id, integer=True)),
+        max_retry_wait=_number(merged, hooked, "max_retry_wait", DEFAULT_MAX_RETRY_WAIT, conn_id),
     )
 
 

@@ -15,6 +15,7 @@ from airflow.sdk import BaseOperator
 from airflow_provider_ldusage.catalogue import Endpoint, endpoint
 from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID, SETTLE_PERIOD
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
+from airflow_provider_ldusage.hook_params import validate_hook_params
 from airflow_provider_ldusage.landing import OUTPUT_FORMATS, OutputFormat
 
 if TYPE_CHECKING:
@@ -194,7 +195,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         self.output_path = output_path
         self.output_format: OutputFormat = output_format
         self.max_xcom_rows = max_xcom_rows
-        self.hook_params = hook_params or {}
+        self.hook_params = validate_hook_params(hook_params)  # at DAG parse: a typo fails there, not later
         self.fail_on_empty = fail_on_empty
         if isinstance(lookback, bool) or not isinstance(lookback, int) or not 0 <= lookback <= MAX_LOOKBACK:
             raise LaunchDarklyUsageValidationError(
@@ -253,6 +254,10 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         from airflow_provider_ldusage.windows import preceding_windows
 
         window = self.resolve_window(context)
+        if self.output_path is not None:
+            from airflow_provider_ldusage.landing import check_writable
+
+            check_writable(self.output_path)  # before the first request, not after a year of pieces
         hook = LaunchDarklyUsageHook(self.launchdarkly_conn_id, **self.hook_params)
         try:
             if window is None or not self.lookback:
@@ -275,8 +280,13 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         return self._land(context, rows, window, hook)
 
     def resolve_window(self, context: Context) -> Window | None:
-        """The window this run covers, or ``None`` for an operation that takes none."""
-        from airflow_provider_ldusage.windows import resolve_window
+        """The window this run covers, aligned to the endpoint's buckets, or ``None`` for an operation that
+        takes none (:func:`~airflow_provider_ldusage.windows.align_window` states the alignment rule)."""
+        from airflow_provider_ldusage.windows import (
+            align_window,
+            conflicting_window_arguments,
+            resolve_window,
+        )
 
         ep = self.endpoint
         if not ep.has_window:
@@ -298,7 +308,13 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         )
         if window.source != "explicit" and (self.start or self.end):
             self.log.warning("start/end rendered empty; using %s", window.source)
-        return window
+        conflict = conflicting_window_arguments(self.start, self.end, self.window)
+        if conflict:
+            self.log.warning("%s", conflict)
+        alignment = align_window(window, ep, getattr(self, "granularity", None))
+        if alignment.changed:
+            self.log.warning("%s", alignment.note)
+        return alignment.window
 
     def split(self, window: Window | None) -> list[Window | None]:
         """The requests to make: pieces within the endpoint's span limit (one ``None`` without a window)."""

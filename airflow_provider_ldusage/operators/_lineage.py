@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 _TYPES = {
     "window_start": "timestamp",
     "window_end": "timestamp",
+    "request": "struct",  # the request definition, a JSON object (JSON text in CSV)
     "time": "timestamp",
     "data_through": "timestamp",
     "series": "integer",

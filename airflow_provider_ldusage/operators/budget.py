@@ -18,6 +18,7 @@ from airflow.sdk import BaseOperator
 from airflow_provider_ldusage.budgets import budget_endpoint, parse_month
 from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
+from airflow_provider_ldusage.hook_params import validate_hook_params
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -177,7 +178,7 @@ class LaunchDarklyUsageBudgetOperator(BaseOperator):
         self.on_breach = on_breach
         self.launchdarkly_conn_id = launchdarkly_conn_id
         self.output_path = output_path
-        self.hook_params = hook_params or {}
+        self.hook_params = validate_hook_params(hook_params)
         dag_id = self.dag.dag_id if self.has_dag() else None
         self.asset_alias = asset_alias or "__".join(
             part for part in ("launchdarkly_budget", dag_id, self.task_id) if part

@@ -31,7 +31,7 @@ from airflow_provider_ldusage.finality import (
     is_cumulative,
     month_arguments,
 )
-from airflow_provider_ldusage.hook_params import check_json_safe
+from airflow_provider_ldusage.hook_params import check_json_safe, validate_hook_params
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -120,7 +120,7 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
         )
         self.launchdarkly_conn_id = launchdarkly_conn_id
         self.deferrable = deferrable
-        self.hook_params = dict(hook_params or {})
+        self.hook_params = validate_hook_params(hook_params)
         if deferrable:
             check_json_safe(self.hook_params)
         # Poke mode keeps the run of observations here; reschedule mode reloads it from the task state store.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import signal
 import sys
@@ -10,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from types import FrameType
+from typing import NoReturn
 
 from airflow_provider_ldusage.testing.emulator.config import FAULT_KINDS, EmulatorConfig, FaultSpec
 
@@ -31,10 +33,33 @@ def parse_fault(text: str) -> FaultSpec:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _port(text: str) -> int:
+    """A TCP port number, 0 to 65535 (0: a free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0-65535)")
+    return port
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Reports a bad option in one line on stderr (no usage block, no traceback) and exits with 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _fail(message: str) -> int:
+    print(f"ldusage-emulator: error: {message}", file=sys.stderr, flush=True)
+    return 2
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ldusage-emulator", description="Local LaunchDarkly account-usage API.")
+    p = _OneLineParser(prog="ldusage-emulator", description="Local LaunchDarkly account-usage API.")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=0, help="0 = a free port")
+    p.add_argument("--port", type=_port, default=0, help="0 = a free port")
     p.add_argument("--token", action="append", help="accepted Authorization value (repeatable)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--now", type=datetime.fromisoformat, help="initial virtual time, ISO 8601 (default: now)")
@@ -58,29 +83,43 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the emulator until SIGINT/SIGTERM; a bad option or a busy port is one line on stderr, exit 2."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    level = logging.getLevelName(args.log_level.upper())
+    if not isinstance(level, int):
+        return _fail(f"argument --log-level: unknown level {args.log_level!r} (DEBUG, INFO, WARNING, ERROR)")
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from airflow_provider_ldusage.testing.emulator.server import Emulator
 
-    config = EmulatorConfig(
-        tokens=tuple(args.token) if args.token else EmulatorConfig().tokens,
-        seed=args.seed,
-        now=args.now,
-        clock_speed=args.clock_speed,
-        lag=timedelta(hours=args.lag_hours),
-        settle=timedelta(hours=args.settle_hours),
-        rate_window=args.rate_window,
-        route_budget=args.route_budget,
-        global_budget=args.global_budget,
-        token_budget=args.token_budget,
-        pipeline_lag=timedelta(hours=args.pipeline_lag_hours),
-        data_export_legacy_rows=args.data_export_legacy_rows,
-        lenient_units=args.lenient_units,
-        host=args.host,
-        port=args.port,
-    )
+    try:
+        config = EmulatorConfig(
+            tokens=tuple(args.token) if args.token else EmulatorConfig().tokens,
+            seed=args.seed,
+            now=args.now,
+            clock_speed=args.clock_speed,
+            lag=timedelta(hours=args.lag_hours),
+            settle=timedelta(hours=args.settle_hours),
+            rate_window=args.rate_window,
+            route_budget=args.route_budget,
+            global_budget=args.global_budget,
+            token_budget=args.token_budget,
+            pipeline_lag=timedelta(hours=args.pipeline_lag_hours),
+            data_export_legacy_rows=args.data_export_legacy_rows,
+            lenient_units=args.lenient_units,
+            host=args.host,
+            port=args.port,
+        )
+    except (ValueError, TypeError, OverflowError) as exc:  # the config's own checks (negative lag…)
+        return _fail(str(exc))
+    try:
+        emulator = Emulator(config).start()
+    except OSError as exc:
+        where = f"{args.host}:{args.port}"
+        if exc.errno == errno.EADDRINUSE:
+            return _fail(
+                f"cannot listen on {where}: the port is in use (pick another --port, or 0 for a free one)"
+            )
+        return _fail(f"cannot listen on {where}: {exc.strerror or exc}")
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -88,7 +127,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    emulator = Emulator(config).start()
     for fault in args.fault:
         emulator.add_fault(fault)
     print(f"ldusage-emulator listening on {emulator.url}", flush=True)

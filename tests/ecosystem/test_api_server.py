@@ -55,7 +55,10 @@ class ApiClient:
 def emulator() -> Iterator[Emulator]:
     from airflow_provider_ldusage.testing.emulator.server import run_emulator
 
-    with run_emulator(EmulatorConfig(seed=1, now=datetime(2026, 6, 15, tzinfo=timezone.utc))) as emu:
+    config = EmulatorConfig(
+        seed=1, now=datetime(2026, 6, 15, tzinfo=timezone.utc), forbidden_tokens=("api-reader-no-usage",)
+    )
+    with run_emulator(config) as emu:
         yield emu
 
 
@@ -145,6 +148,18 @@ def test_a_wrong_token_fails_and_says_the_token_is_invalid(api: ApiClient, emula
     assert "HTTP 401" in message and "Invalid access token" in message
     assert "The access token is invalid, expired or lacks access; check the connection's password" in message
     assert "api-wrong-token-0000" not in message
+
+
+def test_a_token_without_usage_access_fails_and_says_its_role_is_missing(
+    api: ApiClient, emulator: Emulator
+) -> None:
+    result = api.test(form("ldusage_ui_no_role", emulator.url, "api-reader-no-usage"))
+    assert result["status"] is False
+    message = result["message"]
+    assert "HTTP 403" in message and "forbidden" in message
+    assert "The token's role may not read account usage" in message
+    assert "beta" not in message.lower()  # not mistaken for the missing-header 403
+    assert "api-reader-no-usage" not in message
 
 
 def test_a_request_without_the_beta_header_fails_and_says_so(api: ApiClient, emulator: Emulator) -> None:

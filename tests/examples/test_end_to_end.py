@@ -49,10 +49,19 @@ FLAGS = ("new-checkout", "dark-mode", "search-v2")
 def check_daily_ingest(emulator: Any, root: Path, dag_run: Any) -> None:
     """Every object of the day, and nothing else, with exactly the emulator's rows (no loss, no dups)."""
     assert dag_run.state == "success", states(dag_run)
-    summaries = json.loads((root / "usage" / "_manifests" / "2026-09-30.json").read_text())["objects"]
+    manifest = json.loads((root / "usage" / "_manifests" / "2026-09-30.json").read_text())
+    summaries = manifest["objects"]
     by_path = {Path(s["path"].removeprefix("file://")): s for s in summaries}
+    refreshed = {Path(s["path"].removeprefix("file://")): s for s in manifest["refreshed"]}
     landed = [p for p in objects(root / "usage") if p.parent.name != "_manifests"]
-    assert sorted(by_path) == landed  # the manifest lists exactly what landed
+    assert sorted({**by_path, **refreshed}) == landed  # the manifest lists exactly what landed
+    # lookback=3: the same objects for each of the three days before, re-landed under their own names
+    assert Counter(s["window_start"][:10] for s in manifest["refreshed"]) == {
+        day: len(summaries) for day in ("2026-09-27", "2026-09-28", "2026-09-29")
+    }
+    # the emulator's clock is days past 30 September: by the stated rule every figure is final
+    assert {(s["provisional"], s["fetched_at"] >= s["final_after"]) for s in summaries} == {(False, True)}
+    assert manifest["provisional"] == 0
     assert not [p for p in objects(root) if p.name.endswith(".tmp")]
     wanted: list[tuple[str, dict[str, str], tuple[str, ...]]] = [
         (op, {}, ("projectId", "sdkType") if op == "getMAUTotalUsage" else ()) for op in DAILY_PLAIN
@@ -103,8 +112,9 @@ def test_daily_ingest(launchdarkly_emulator: Any, example_dags: Any, storage_roo
     dag_run = dag.test(logical_date=datetime(2026, 10, 1, 6, tzinfo=UTC))
     check_daily_ingest(launchdarkly_emulator, storage_root, dag_run)
     assert xcom(dag_run, "manifest")["objects"] == 26
-    # One request per object: nothing fetched twice.
-    assert len(launchdarkly_emulator.requests) == 26
+    assert xcom(dag_run, "manifest")["refreshed"] == 3 * 26  # lookback=3
+    # One request per object (the day's and the three re-read days'): nothing fetched twice.
+    assert len(launchdarkly_emulator.requests) == 4 * 26
     assert all(r.status == 200 for r in launchdarkly_emulator.requests)
 
 
@@ -144,10 +154,11 @@ class TestFaultsAndRateLimits:
         statuses = Counter((r.operation_id, r.status) for r in emu.requests)
         assert statuses[("getMAUTotalUsage", 429)] >= 3
         assert statuses[("getContextsTotalUsage", 503)] == 1
-        # Every object was eventually fetched exactly once with a 200.
+        # Every object (the day's 26 and, with lookback=3, the same for three earlier days) was eventually
+        # fetched exactly once with a 200.
         ok = Counter(r.operation_id for r in emu.requests if r.status == 200)
-        assert sum(ok.values()) == 26
-        assert ok["getEvaluationsUsage"] == 3 and ok["getMAUTotalUsage"] == 1
+        assert sum(ok.values()) == 4 * 26
+        assert ok["getEvaluationsUsage"] == 4 * 3 and ok["getMAUTotalUsage"] == 4
         # No task needed an Airflow retry: the hook absorbed every fault.
         assert {ti.try_number for ti in dag_run.get_task_instances()} == {1}
 

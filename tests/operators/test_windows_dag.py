@@ -27,41 +27,83 @@ def dag_source(
     return HEADER.format(schedule=schedule, op=op, task_extra=task_extra, dag_extra=dag_extra)
 
 
+MAU = "LaunchDarklyMauTotalUsageOperator"  # daily buckets at UTC midnight
+# Sub-day periods are read from endpoints whose buckets fit them (issue 18: a period that holds no whole
+# bucket of the endpoint is refused, see test_alignment.py): hourly buckets, or server-chosen ones.
+HOURLY = ("LaunchDarklyExperimentationEventsUsageOperator", ', granularity="hourly"')
+AUTO = ("LaunchDarklyEventsUsageOperator", ', type="received"')
+
+
 @pytest.mark.parametrize(
-    ("schedule", "logical", "start", "end"),
+    ("schedule", "logical", "start", "end", "op"),
     [
-        ('"@daily"', datetime(2026, 3, 2, tzinfo=UTC), "2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"),
-        ('"@hourly"', datetime(2026, 3, 2, 7, tzinfo=UTC), "2026-03-02T06:00:00Z", "2026-03-02T07:00:00Z"),
-        ('"@monthly"', datetime(2026, 3, 1, tzinfo=UTC), "2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z"),
+        (
+            '"@daily"',
+            datetime(2026, 3, 2, tzinfo=UTC),
+            "2026-03-01T00:00:00Z",
+            "2026-03-02T00:00:00Z",
+            (MAU, ""),
+        ),
+        (
+            '"@hourly"',
+            datetime(2026, 3, 2, 7, tzinfo=UTC),
+            "2026-03-02T06:00:00Z",
+            "2026-03-02T07:00:00Z",
+            HOURLY,
+        ),
+        (
+            '"@monthly"',
+            datetime(2026, 3, 1, tzinfo=UTC),
+            "2026-02-01T00:00:00Z",
+            "2026-03-01T00:00:00Z",
+            (MAU, ""),
+        ),
         (
             '"30 6 * * 1-5"',
             datetime(2026, 3, 2, 6, 30, tzinfo=UTC),
             "2026-02-27T06:30:00Z",
             "2026-03-02T06:30:00Z",
+            AUTO,
         ),
         (
             "timedelta(hours=12)",
             datetime(2026, 3, 2, 12, tzinfo=UTC),
             "2026-03-02T00:00:00Z",
             "2026-03-02T12:00:00Z",
+            HOURLY,
         ),
         (
             'CronDataIntervalTimetable("@daily", timezone="UTC")',
             datetime(2026, 3, 2, tzinfo=UTC),  # a triggered run covers the interval that closed before it
             "2026-03-01T00:00:00Z",
             "2026-03-02T00:00:00Z",
+            (MAU, ""),
         ),
     ],
     ids=["daily", "hourly", "monthly", "cron", "timedelta", "CronDataIntervalTimetable"],
 )
 def test_default_window_follows_schedule(
-    run_dag: DagRunner, launchdarkly_emulator: Any, schedule: str, logical: datetime, start: str, end: str
+    run_dag: DagRunner,
+    launchdarkly_emulator: Any,
+    schedule: str,
+    logical: datetime,
+    start: str,
+    end: str,
+    op: tuple[str, str],
 ) -> None:
-    dr = run_dag(dag_source(schedule), logical_date=logical)
+    dr = run_dag(dag_source(schedule, op=op[0], task_extra=op[1]), logical_date=logical)
     assert state_of(dr) == "success"
     assert window_params(launchdarkly_emulator) == [(ms(start), ms(end))]
-    # (an hour holds no daily bucket, so hourly runs may return no rows)
-    assert all((r["window_start"], r["window_end"]) == (start, end) for r in xcom(dr, "usage"))
+    rows = xcom(dr, "usage")
+    assert rows and all((r["window_start"], r["window_end"]) == (start, end) for r in rows)
+
+
+def test_a_sub_day_schedule_on_daily_buckets_is_refused_not_landed_empty(
+    run_dag: DagRunner, launchdarkly_emulator: Any
+) -> None:
+    dr = run_dag(dag_source('"@hourly"'), logical_date=datetime(2026, 3, 2, 7, tzinfo=UTC))
+    assert state_of(dr) == "failed"
+    assert launchdarkly_emulator.requests == []
 
 
 def test_manual_run_without_interval_fails_before_any_request(

@@ -150,8 +150,13 @@ class EmulatorApp:
         endpoint, path_values = matched if matched else (None, {})
         route = endpoint.operation_id if endpoint else None
         auth = [v.decode("latin-1") for k, v in raw_headers if k.lower() == b"authorization"]
-        if len(auth) != 1 or auth[0] not in state.config.tokens:
+        known = (*state.config.tokens, *state.config.forbidden_tokens)
+        if len(auth) != 1 or auth[0] not in known:
             reply = _Reply.json(401, error_body("unauthorized", "Invalid access token"))
+            reply.headers.update(state.limiter.peek(route))
+            return reply
+        if auth[0] in state.config.forbidden_tokens:  # a valid token whose role may not read usage
+            reply = _Reply.json(403, error_body("forbidden", "Access to the requested resource was denied"))
             reply.headers.update(state.limiter.peek(route))
             return reply
         versions = [v.decode("latin-1").strip() for k, v in raw_headers if k.lower() == b"ld-api-version"]

@@ -16,6 +16,9 @@ class EmulatorConfig:
 
     :param tokens: accepted ``Authorization`` values (the raw token, no ``Bearer``); the first is
         :attr:`Emulator.token`.
+    :param forbidden_tokens: tokens that authenticate but whose role may not read account usage: every
+        usage request with one is answered 403 (``{"code": "forbidden", ...}``), as LaunchDarkly answers a
+        token without usage access.
     :param seed: seeds the synthetic account, its usage figures and the fault randomness.
     :param now: initial virtual time (aware or naive UTC); ``None`` means the real UTC time at start.
     :param clock_speed: virtual seconds that pass per real second (0 = frozen, 1 = real time).
@@ -39,6 +42,7 @@ class EmulatorConfig:
     """
 
     tokens: tuple[str, ...] = ("ld-emulator-token",)
+    forbidden_tokens: tuple[str, ...] = ()
     seed: int = 1
     now: datetime | None = None
     clock_speed: float = 0.0
