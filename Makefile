@@ -3,10 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-# The newest Airflow 3.3.x is what we test on; the package itself accepts any Airflow >= 3.0.
+# The newest Airflow 3.3.x is what `make test` runs on; `make compat` runs every other line pyproject.toml accepts.
 AIRFLOW_SPEC ?= apache-airflow>=3.3,<3.4
 
-.PHONY: install lint format typecheck pytest docs test demo bench drift clean generate
+.PHONY: install lint format typecheck pytest docs test demo bench drift clean generate compat
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ test: lint typecheck pytest
 generate: install
 	$(BIN)/python tools/generate.py
 	$(BIN)/ruff format airflow_provider_ldusage/hooks/_generated.py airflow_provider_ldusage/operators/usage.py
+
+# The compatibility run: a fresh venv per supported Airflow release (oldest and newest patch of each minor line,
+# see scripts/compat_run.py), then the version-sensitive part of the suite in it. `.ci/run` runs it after `make test`.
+# COMPAT_VERSIONS="3.1.8 3.3.2" limits it to those releases.
+COMPAT_VERSIONS ?=
+compat: install
+	$(BIN)/python scripts/compat_run.py $(COMPAT_VERSIONS)
 
 demo: install
 	$(BIN)/python scripts/demo.py

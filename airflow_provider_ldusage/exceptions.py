@@ -7,7 +7,7 @@ built from the method, the path, the status and LaunchDarkly's own ``code``/``me
 
 from __future__ import annotations
 
-from airflow.sdk.exceptions import AirflowException
+from airflow_provider_ldusage.compat import AirflowException
 
 
 class LaunchDarklyUsageError(AirflowException):

@@ -58,6 +58,7 @@ from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
 if TYPE_CHECKING:
     from airflow_provider_ldusage.catalogue import Endpoint
 
+EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 PRESETS = ("previous_day", "previous_hour", "previous_month", "month_to_date", "last_N_days")
 _LAST_N = re.compile(r"last_(\d+)_days")
 #: The largest N of ``last_N_days`` (about 27 years: longer than LaunchDarkly keeps usage data).
@@ -450,25 +451,76 @@ def _aligned_cut(after: datetime, at_most: datetime) -> datetime:
     return cut if cut > after else at_most
 
 
-def preceding_windows(window: Window, count: int) -> list[Window]:
-    """The ``count`` windows right before ``window``, oldest first, each as an earlier run would have read it.
+def preceding_windows(
+    window: Window, count: int, *, period: Window | None = None, timetable: object = None
+) -> list[Window]:
+    """The ``count`` windows right before ``window``, oldest first, each as an earlier run read it.
 
-    A window that is one whole UTC calendar month steps back by calendar months; any other steps back by
-    its own length (a day for daily runs, an hour for hourly ones). Re-landing them under their own names
-    replaces what those runs landed, which is how the operators' ``lookback`` converges provisional days
-    to final figures.
+    Re-landing them under their own names replaces what those runs landed, which is how the operators'
+    ``lookback`` converges provisional figures to final ones. Only windows whose predecessors are known
+    qualify, so a re-read never lands an object that overlaps another:
+
+    - a window derived from the schedule (``period``: the run's period before alignment, with the DAG's
+      ``timetable``) steps back through the schedule's own earlier periods, so a weekday cron's Tuesday
+      run re-reads Monday's three-day period, not the weekend's days; the caller aligns each to the
+      endpoint's buckets, as those runs did;
+    - a preset window that is one whole UTC hour, day or calendar month (``previous_day``,
+      ``previous_hour``, ``previous_month``) steps back by that unit;
+    - anything else (``month_to_date``, ``last_N_days``, explicit ``start``/``end``) has no earlier runs to
+      replace: :class:`~airflow_provider_ldusage.exceptions.LaunchDarklyUsageValidationError`.
+
+    :param window: this run's window, aligned.
+    :param count: how many earlier windows.
+    :param period: this run's window before alignment, when it came from the schedule.
+    :param timetable: the DAG's timetable, to step ``period`` back.
     """
-    earlier: list[Window] = []
     source = f"lookback:{window.source}"
-    month = MonthWindow.of(window.start)
-    if window.start == month.start and window.end == month.end:
+    unit = _whole_unit(window)
+    earlier: list[Window] = []
+    if period is not None and window.source in ("timetable", "data_interval") and timetable is not None:
+        # The schedule decides, even when this period is one day: a weekday cron's Monday run landed a
+        # three-day window, so stepping back by days would overlap it.
+        current = period
+        for _ in range(count):
+            found = previous_period(timetable, current.start)
+            if found is None or not found.end <= current.start or found.start >= found.end:
+                break
+            current = found
+            earlier.append(Window(found.start, found.end, source))
+        if len(earlier) < count:
+            earlier = []
+    elif unit == "month":
+        month = MonthWindow.of(window.start)
         for _ in range(count):
             month = month.previous()
             earlier.append(Window(month.start, month.end, source))
-    else:
-        for step in range(1, count + 1):
-            earlier.append(Window(window.start - step * window.span, window.end - step * window.span, source))
+    elif unit is not None:
+        step = window.span
+        earlier = [
+            Window(window.start - k * step, window.end - k * step, source) for k in range(1, count + 1)
+        ]
+    if len(earlier) < count:
+        raise LaunchDarklyUsageValidationError(
+            "lookback",
+            count,
+            f"0 for the window {window.describe()}: lookback re-reads the windows earlier runs landed, which "
+            "is known for one whole UTC hour, day or month (window='previous_day', 'previous_hour', "
+            "'previous_month') or for a schedule's own periods, not for month_to_date, last_N_days or "
+            "explicit start/end windows",
+        )
     return earlier[::-1]
+
+
+def _whole_unit(window: Window) -> str | None:
+    """``hour``, ``day`` or ``month`` when ``window`` is exactly one such UTC unit, else ``None``."""
+    month = MonthWindow.of(window.start)
+    if window.start == month.start and window.end == month.end:
+        return "month"
+    for name, length in (("day", timedelta(days=1)), ("hour", timedelta(hours=1))):
+        aligned = (window.start - EPOCH_UTC) % length == timedelta(0)
+        if window.span == length and aligned:
+            return name
+    return None
 
 
 # --- alignment to the endpoint's buckets ----------------------------------------------------------------

@@ -243,7 +243,10 @@ def main() -> int:
         print("".join(f"  | {line}" for line in tail), end="")
         return 1
 
-    print_table(f"Daily ingest of {DAILY_RUN[2]} -> {relative(OUTPUT / 'usage')}", landed(OUTPUT / "usage"))
+    print_table(
+        f"Daily ingest of {DAILY_RUN[2]} and 3 days re-read (lookback) -> {relative(OUTPUT / 'usage')}",
+        landed(OUTPUT / "usage"),
+    )
     print_table(
         f"Monthly close of {MONTH} (and {PREVIOUS_MONTH} to compare) -> {relative(OUTPUT / 'monthly')}",
         landed(OUTPUT / "monthly"),

@@ -8,10 +8,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from airflow.sdk import BaseHook
-
 from airflow_provider_ldusage import __version__
 from airflow_provider_ldusage.catalogue import endpoint
+from airflow_provider_ldusage.compat import BaseHook
 from airflow_provider_ldusage.core.ratelimit import RateLimitBudget
 from airflow_provider_ldusage.core.request import UsageRequest, build_request
 from airflow_provider_ldusage.core.response import server_time
@@ -51,6 +50,23 @@ class LaunchDarklyHookBase(BaseHook):
     conn_name_attr = "launchdarkly_conn_id"
     default_conn_name = DEFAULT_CONN_ID
     conn_type = CONN_TYPE
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """The connection form's labels, placeholders and hidden fields, for Airflow 3.1.
+
+        Airflow >= 3.3 reads them from the provider metadata (``ui-field-behaviour``) without importing the
+        hook; 3.1 asks the hook (when wtforms is installed). Both come from :mod:`airflow_provider_ldusage.provider_info`.
+        """
+        from airflow_provider_ldusage.provider_info import get_provider_info
+
+        (conn,) = [c for c in get_provider_info()["connection-types"] if c["connection-type"] == CONN_TYPE]
+        behaviour = conn["ui-field-behaviour"]
+        return {
+            "hidden_fields": list(behaviour["hidden-fields"]),
+            "relabeling": dict(behaviour["relabeling"]),
+            "placeholders": dict(behaviour["placeholders"]),
+        }
 
     def __init__(
         self,

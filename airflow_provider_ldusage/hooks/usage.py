@@ -50,6 +50,8 @@ class LaunchDarklyUsageHook(GeneratedUsageMethods, LaunchDarklyHookBase):
     """
 
     hook_name = "LaunchDarkly"
+    # Airflow 3.1 reads the form only from a method in the hook class's own __dict__ (3.3 uses metadata).
+    get_ui_field_behaviour = LaunchDarklyHookBase.get_ui_field_behaviour
 
     def __init__(
         self,

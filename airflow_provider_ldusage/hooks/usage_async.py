@@ -12,8 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from airflow.sdk import BaseHook
-
+from airflow_provider_ldusage.compat import BaseHook
 from airflow_provider_ldusage.core.exchange import Reply, Wait, exchange
 from airflow_provider_ldusage.core.request import UsageRequest, request_headers
 from airflow_provider_ldusage.hooks._base import USER_AGENT, LaunchDarklyHookBase

@@ -54,6 +54,7 @@ class UsageOperatorArgs(TypedDict, total=False):
     fail_on_empty: bool
     lookback: int
     settle_period: timedelta
+    max_pages: int | None
     # Airflow's BaseOperator
     task_id: Required[str]
     owner: str
@@ -152,6 +153,8 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         ones. Needs ``output_path``. The summary lists their summaries under ``"lookback"``.
     :param settle_period: how long after a window's end its figures count as final (default 3 days, as
         the month-end sensor's); summaries say ``"provisional"`` and ``"final_after"`` by this rule.
+    :param max_pages: for the paged ranking operation, the most pages to follow (default: the hook's
+        limit, 100); more is an error rather than a silently shorter list.
     :param fail_on_empty: fail when a series window returns no rows at all (default: a warning, and
         ``"empty": true`` in the summary).
     """
@@ -177,6 +180,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         fail_on_empty: bool = False,
         lookback: int = 0,
         settle_period: timedelta = SETTLE_PERIOD,
+        max_pages: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -211,6 +215,15 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
             raise LaunchDarklyUsageValidationError("settle_period", settle_period, "a timedelta >= 0")
         self.lookback = lookback
         self.settle_period = settle_period
+        if max_pages is not None and (
+            isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1
+        ):
+            raise LaunchDarklyUsageValidationError("max_pages", max_pages, "an integer >= 1, or None")
+        if max_pages is not None and self.operation_id and self.endpoint.paging is None:
+            raise LaunchDarklyUsageValidationError(
+                "max_pages", max_pages, f"None: {self.operation_id} is not paged"
+            )
+        self.max_pages = max_pages
         self.asset_alias: str | None = None
         if output_path is not None:
             dag_id = self.dag.dag_id if self.has_dag() else None
@@ -253,7 +266,8 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
         from airflow_provider_ldusage.windows import preceding_windows
 
-        window = self.resolve_window(context)
+        period = self.resolve_period(context)
+        window = self.align(period)
         if self.output_path is not None:
             from airflow_provider_ldusage.landing import check_writable
 
@@ -263,7 +277,11 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
             if window is None or not self.lookback:
                 return self.read_window(context, hook, window)
             # Earlier windows first, each under its own name: re-landing replaces what earlier runs landed.
-            earlier = [self.read_window(context, hook, w) for w in preceding_windows(window, self.lookback)]
+            dag = context.get("dag")
+            before = preceding_windows(
+                window, self.lookback, period=period, timetable=getattr(dag, "timetable", None)
+            )
+            earlier = [self.read_window(context, hook, self.align(w)) for w in before]
             summary = self.read_window(context, hook, window)
             summary["lookback"] = earlier
             return summary
@@ -282,11 +300,22 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
     def resolve_window(self, context: Context) -> Window | None:
         """The window this run covers, aligned to the endpoint's buckets, or ``None`` for an operation that
         takes none (:func:`~airflow_provider_ldusage.windows.align_window` states the alignment rule)."""
-        from airflow_provider_ldusage.windows import (
-            align_window,
-            conflicting_window_arguments,
-            resolve_window,
-        )
+        return self.align(self.resolve_period(context))
+
+    def align(self, window: Window | None) -> Window | None:
+        """``window`` fitted to the endpoint's UTC buckets for the requested granularity, or refused."""
+        from airflow_provider_ldusage.windows import align_window
+
+        if window is None:
+            return None
+        alignment = align_window(window, self.endpoint, getattr(self, "granularity", None))
+        if alignment.changed:
+            self.log.warning("%s", alignment.note)
+        return alignment.window
+
+    def resolve_period(self, context: Context) -> Window | None:
+        """The period this run covers, before alignment, or ``None`` for an operation without a window."""
+        from airflow_provider_ldusage.windows import conflicting_window_arguments, resolve_window
 
         ep = self.endpoint
         if not ep.has_window:
@@ -311,10 +340,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         conflict = conflicting_window_arguments(self.start, self.end, self.window)
         if conflict:
             self.log.warning("%s", conflict)
-        alignment = align_window(window, ep, getattr(self, "granularity", None))
-        if alignment.changed:
-            self.log.warning("%s", alignment.note)
-        return alignment.window
+        return window
 
     def split(self, window: Window | None) -> list[Window | None]:
         """The requests to make: pieces within the endpoint's span limit (one ``None`` without a window)."""
@@ -347,7 +373,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         for piece in pieces:
             span: dict[str, Any] = {"start": piece.start, "end": piece.end} if piece is not None else {}
             if ep.paging is not None:
-                for page in hook.iter_pages(ep.operation_id, **span, **arguments):
+                for page in hook.iter_pages(ep.operation_id, max_pages=self.max_pages, **span, **arguments):
                     rows.add(page)
             elif piece is None:
                 rows.add(hook.call_lazy(ep.operation_id, **arguments))

@@ -10,16 +10,17 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
-from airflow.sdk.exceptions import (
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
+
+from airflow_provider_ldusage.catalogue import endpoint
+from airflow_provider_ldusage.compat import (
     AirflowException,
     AirflowFailException,
     AirflowSensorTimeout,
     AirflowSkipException,
     AirflowTaskTimeout,
+    conf,
 )
-
-from airflow_provider_ldusage.catalogue import endpoint
 from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID, SETTLE_PERIOD
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
 from airflow_provider_ldusage.finality import (
@@ -164,7 +165,7 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
             return self._state
         store = context.get("task_state_store")
         if store is None:
-            if self.reschedule and self.rule.stable_observations > 1:
+            if self.reschedule and not self.deferrable and self.rule.stable_observations > 1:
                 # Waiting days for a verdict that can never come would be a quiet misuse: fail now.
                 raise LaunchDarklyUsageValidationError(
                     "mode",

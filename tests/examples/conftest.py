@@ -25,7 +25,9 @@ os.environ["LDUSAGE_EXAMPLE_POKE_SECONDS"] = "0.5"
 @pytest.fixture(scope="session")
 def example_dags(airflow_db: Path) -> Any:
     """The example folder parsed once, as the DAG processor would."""
-    from airflow.dag_processing.dagbag import DagBag
+    from tests.airflow_compat import dagbag_class
+
+    DagBag = dagbag_class()
 
     bag = DagBag(dag_folder=str(EXAMPLES))
     assert not bag.import_errors, bag.import_errors

@@ -18,7 +18,9 @@ EXPECTED = {
 
 
 def test_example_dags_import_without_errors_or_warnings() -> None:
-    from airflow.dag_processing.dagbag import DagBag
+    from tests.airflow_compat import dagbag_class
+
+    DagBag = dagbag_class()
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowException
 
 from airflow_provider_ldusage import __version__
+from airflow_provider_ldusage.compat import AirflowException
 from airflow_provider_ldusage.exceptions import (
     LaunchDarklyUsageAPIError,
     LaunchDarklyUsageAuthError,

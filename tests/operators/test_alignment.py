@@ -7,7 +7,6 @@ import itertools
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from airflow.sdk.definitions.timetables.trigger import CronTriggerTimetable
 
 from airflow_provider_ldusage.catalogue import endpoint
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
@@ -20,6 +19,7 @@ from airflow_provider_ldusage.windows import (
     resolve_window,
     split_window,
 )
+from tests.airflow_compat import CronTriggerTimetable
 
 UTC = timezone.utc
 MAU = endpoint("getMAUTotalUsage")  # daily/monthly buckets at UTC midnight

@@ -13,7 +13,7 @@ UTC = timezone.utc
 HEADER = """
 from datetime import datetime, timedelta, timezone
 from airflow.sdk import DAG
-from airflow.sdk.definitions.timetables.interval import CronDataIntervalTimetable
+from tests.airflow_compat import CronDataIntervalTimetable
 from airflow_provider_ldusage.operators.usage import LaunchDarklyMauTotalUsageOperator, {op}
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 with DAG(DAG_ID, schedule={schedule}, start_date=START, catchup=False{dag_extra}) as dag:

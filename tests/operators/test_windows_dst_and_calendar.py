@@ -9,12 +9,12 @@ from typing import Any
 import pendulum
 import pytest
 from airflow.sdk import DAG
-from airflow.sdk.definitions.timetables.trigger import CronTriggerTimetable
 
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
 from airflow_provider_ldusage.finality import MonthWindow
 from airflow_provider_ldusage.operators.usage import LaunchDarklyMauTotalUsageOperator
 from airflow_provider_ldusage.windows import preset_window, resolve_window
+from tests.airflow_compat import CronTriggerTimetable
 
 UTC = timezone.utc
 

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 import pendulum
 import pytest
-from airflow.sdk.definitions.timetables.trigger import CronTriggerTimetable, DeltaTriggerTimetable
 
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
 from airflow_provider_ldusage.windows import Window, preset_window, resolve_window, split_window
+from tests.airflow_compat import CronTriggerTimetable, DeltaTriggerTimetable
 
 UTC = timezone.utc
 

@@ -54,13 +54,12 @@ def expected_figures(body: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
 def run_state(dr: Any, task_id: str) -> tuple[str, Any, int, dict[str, Any] | None]:
     """After ``dag.test()``: the task's state, its XCom return value, its reschedule count and its stored
     month-end state (Airflow's task state store)."""
-    from airflow._shared.state import TaskScope
     from airflow.models.taskreschedule import TaskReschedule
     from airflow.models.xcom import XComModel
-    from airflow.state import get_state_backend
     from airflow.utils.session import create_session
     from sqlalchemy import func, select
 
+    from airflow_provider_ldusage.compat import HAS_TASK_STATE_STORE
     from airflow_provider_ldusage.sensors.month_end import STATE_KEY
 
     with create_session() as session:
@@ -76,8 +75,13 @@ def run_state(dr: Any, task_id: str) -> tuple[str, Any, int, dict[str, Any] | No
         reschedules = session.scalar(
             select(func.count(TaskReschedule.id)).where(TaskReschedule.ti_id == ti.id)
         )
-        scope = TaskScope(dag_id=ti.dag_id, run_id=ti.run_id, task_id=task_id, map_index=ti.map_index)
-        stored = get_state_backend().get(scope, STATE_KEY, session=session)
+        stored = None
+        if HAS_TASK_STATE_STORE:  # Airflow 3.3+
+            from airflow._shared.state import TaskScope
+            from airflow.state import get_state_backend
+
+            scope = TaskScope(dag_id=ti.dag_id, run_id=ti.run_id, task_id=task_id, map_index=ti.map_index)
+            stored = get_state_backend().get(scope, STATE_KEY, session=session)
         state = ti.state
     value = json.loads(raw) if isinstance(raw, str) else raw
     return str(state), value, int(reschedules or 0), json.loads(stored) if stored else None

@@ -141,7 +141,7 @@ def test_poke_mode_execute_done_with_the_emulators_figures(monkeypatch: pytest.M
 
 
 def test_poke_mode_timeout_says_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
+    from airflow_provider_ldusage.compat import AirflowSensorTimeout, AirflowSkipException
 
     with run_emulator(EmulatorConfig(now=datetime(2026, 3, 1, 3, tzinfo=UTC), lag=timedelta(hours=6))) as emu:
         point_connection(monkeypatch, emu)
@@ -220,14 +220,14 @@ def test_execute_complete_returns_a_good_result() -> None:
     ],
 )
 def test_execute_complete_rejects_malformed_events(event: Any) -> None:
-    from airflow.sdk.exceptions import AirflowException
+    from airflow_provider_ldusage.compat import AirflowException
 
     with pytest.raises(AirflowException, match="month-end trigger"):
         _sensor().execute_complete({}, event)  # type: ignore[arg-type]
 
 
 def test_execute_complete_timeout_and_error_events() -> None:
-    from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
+    from airflow_provider_ldusage.compat import AirflowSensorTimeout, AirflowSkipException
 
     timeout = {
         "status": "timeout",
@@ -268,7 +268,7 @@ def test_reschedule_without_task_state_store_fails_fast() -> None:
 def test_resumed_timeout_skip_keeps_the_reason(kwargs: dict[str, Any], expected: str) -> None:
     """The task runner resumes through ``resume_execution``, whose base version swaps any exception under
     soft_fail/never_fail for a generic skip; the timeout's reason must survive it."""
-    from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
+    from airflow_provider_ldusage.compat import AirflowSensorTimeout, AirflowSkipException
 
     timeout = {
         "status": "timeout",

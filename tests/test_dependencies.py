@@ -1,0 +1,102 @@
+"""pyproject.toml declares every distribution the package imports directly; installs nothing.
+
+Each import in ``airflow_provider_ldusage`` (at module level or inside a function) is mapped to the
+distribution that provides it and must be a runtime dependency, or an optional extra's dependency when it is
+only imported lazily for that extra. The map is fixed here, so an import of anything new fails until it is
+declared and listed.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "airflow_provider_ldusage"
+
+#: Top-level module (or airflow sub-package) -> the distribution that provides it.
+DISTRIBUTION = {
+    "airflow": "apache-airflow",
+    "airflow.providers.openlineage": "apache-airflow-providers-openlineage",
+    "airflow.providers.common.compat": "apache-airflow-providers-common-compat",
+    "openlineage": "openlineage-python",
+    "requests": "requests",
+    "pendulum": "pendulum",
+    "msgspec": "msgspec",
+    "httpx": "httpx",
+    "croniter": "croniter",
+    "typing_extensions": "typing-extensions",
+    "fastapi": "fastapi",
+    "uvicorn": "uvicorn",
+    # The pytest plugin module is loaded only by pytest itself (entry point pytest11).
+    "pytest": "pytest",
+}
+#: Distributions that need not be runtime dependencies, and why.
+NOT_RUNTIME = {"pytest": "testing/pytest_plugin.py is loaded only by a running pytest"}
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _imports() -> dict[str, set[str]]:
+    """Imported module -> files, for every absolute import outside the package and the stdlib."""
+    found: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in {"__future__", "airflow_provider_ldusage"}:
+                    continue
+                found.setdefault(name, set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+def _distribution(module: str) -> str:
+    for prefix in sorted(DISTRIBUTION, key=len, reverse=True):
+        if module == prefix or module.startswith(prefix + "."):
+            return DISTRIBUTION[prefix]
+    raise AssertionError(f"no distribution known for {module!r}: declare it in pyproject.toml, map it here")
+
+
+def test_every_imported_distribution_is_declared() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {_name(r) for r in project["dependencies"]}
+    extras = {_name(r) for reqs in project["optional-dependencies"].values() for r in reqs}
+    undeclared = {}
+    for module, files in sorted(_imports().items()):
+        dist = _distribution(module)
+        if dist in runtime or dist in NOT_RUNTIME:
+            continue
+        # Extras (openlineage) may only be imported by the module that needs them, which is loaded lazily.
+        if dist in extras and files <= {"airflow_provider_ldusage/operators/_lineage.py"}:
+            continue
+        undeclared[module] = (dist, sorted(files))
+    assert undeclared == {}
+
+
+def test_the_airflow_bound_is_the_compatibility_runs_range() -> None:
+    """pyproject.toml accepts exactly the minor lines scripts/compat_run.py tests, from its oldest patch."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import compat_run
+    finally:
+        sys.path.pop(0)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    (airflow,) = [r for r in project["dependencies"] if _name(r) == "apache-airflow"]
+    versions = compat_run.AIRFLOW_VERSIONS
+    oldest = min(versions, key=lambda v: tuple(map(int, v.split("."))))
+    newest_minor = max(tuple(map(int, v.split(".")[:2])) for v in versions)
+    assert airflow == f"apache-airflow>={oldest},<{newest_minor[0]}.{newest_minor[1] + 1}"
+    minors = {v.rsplit(".", 1)[0] for v in versions}
+    for minor in minors:  # oldest and newest patch of each line
+        assert len([v for v in versions if v.startswith(minor + ".")]) >= 1
