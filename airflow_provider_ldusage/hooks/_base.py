@@ -56,7 +56,8 @@ class LaunchDarklyHookBase(BaseHook):
         """The connection form's labels, placeholders and hidden fields, for Airflow 3.1.
 
         Airflow >= 3.3 reads them from the provider metadata (``ui-field-behaviour``) without importing the
-        hook; 3.1 asks the hook (when wtforms is installed). Both come from :mod:`airflow_provider_ldusage.provider_info`.
+        hook; 3.1 asks the hook (when wtforms is installed). Both come from
+        :mod:`airflow_provider_ldusage.provider_info`.
         """
         from airflow_provider_ldusage.provider_info import get_provider_info
 

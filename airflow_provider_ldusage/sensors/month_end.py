@@ -249,7 +249,7 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
             return self._execute_deferrable(context)
         # Why soft_fail is held here rather than left to the base class: BaseSensorOperator.execute builds
         # its timeout exception inside its own loop with a fixed message and offers no public way to add
-        # context (checked against the task SDK of Airflow 3.0.6-3.3.2, airflow/sdk/bases/sensor.py). To say
+        # context (checked against the task SDK of Airflow 3.1.1-3.3.2, airflow/sdk/bases/sensor.py). To say
         # what was still missing or moving in the skip too, the loop runs with soft_fail off and the skip is
         # raised here, exactly as the base class would, plus the reason.
         soft_fail, self.soft_fail = self.soft_fail, False
@@ -301,7 +301,7 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
         """Resume after the trigger, keeping the reason when ``soft_fail``/``never_fail`` turn it into a skip.
 
-        Overridden because there is no public alternative (checked against the task SDK of Airflow 3.0.6 to
+        Overridden because there is no public alternative (checked against the task SDK of Airflow 3.1.1 to
         3.3.2): the replacement happens inside ``BaseSensorOperator.resume_execution`` itself.
 
         :class:`~airflow.sdk.BaseSensorOperator` replaces any exception raised on resumption under
