@@ -117,6 +117,22 @@ def test_daily_ingest(launchdarkly_emulator: Any, example_dags: Any, storage_roo
     assert len(launchdarkly_emulator.requests) == 4 * 26
     assert all(r.status == 200 for r in launchdarkly_emulator.requests)
 
+    # Assets name datasets, not files: 104 objects landed, one Asset per dataset (26), and the next
+    # day's run (104 more landings, most of them replacing objects) adds none.
+    def assets() -> set[str]:
+        from airflow.models.asset import AssetModel
+        from airflow.utils.session import create_session
+
+        with create_session() as session:
+            uris = [a.uri for a in session.query(AssetModel).all()]
+        return {u for u in uris if u.startswith(storage_root.as_uri())}
+
+    first = assets()
+    assert len(first) == 26
+    second_run = dag.test(logical_date=datetime(2026, 10, 2, 6, tzinfo=UTC))
+    assert second_run.state == "success", states(second_run)
+    assert assets() == first
+
 
 def test_daily_ingest_without_evaluation_flags_skips_only_that_task(
     launchdarkly_emulator: Any, example_dags: Any, storage_root: Path, monkeypatch: pytest.MonkeyPatch
