@@ -278,3 +278,17 @@ def _delete_quietly(path: ObjectStoragePath) -> None:
             path.unlink()
     except OSError:
         pass
+
+
+def event_extra(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """An Asset event's ``extra`` from a summary: flat, nested values as JSON text.
+
+    Airflow 3.1.1 hashes the extra's values when it records events of an ``AssetAlias`` (a nested dict
+    fails the task); flat values work on every supported Airflow and read the same in the UI. The
+    ``lookback`` list is left out: each re-landed window announces its own event.
+    """
+    return {
+        key: json.dumps(value, sort_keys=True) if isinstance(value, (dict, list, tuple)) else value
+        for key, value in summary.items()
+        if key != "lookback"
+    }

@@ -470,7 +470,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         self, context: Context, rows: UsageRows, window: Window | None, hook: LaunchDarklyUsageHook
     ) -> dict[str, Any]:
         from airflow_provider_ldusage.core.timeconv import iso, to_utc
-        from airflow_provider_ldusage.landing import land
+        from airflow_provider_ldusage.landing import event_extra, land
 
         as_of: datetime | None = None
         if window is None:
@@ -509,7 +509,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
 
             # One Asset per dataset (operation, filter set, connection, root); the object is in the extra.
             event = context["outlet_events"][AssetAlias(name=self.asset_alias)]
-            event.add(Asset(uri=landed.dataset_uri), extra=summary)
+            event.add(Asset(uri=landed.dataset_uri), extra=event_extra(summary))
         # For get_openlineage_facets_on_complete: every landing of this try (lookback windows too).
         from airflow_provider_ldusage.operators._lineage import record_landing
 

@@ -430,17 +430,23 @@ def _fmt(value: float | None) -> str:
 
 
 def _event_extra(verdict: Mapping[str, Any]) -> dict[str, Any]:
-    """The Asset event's extra: the verdict without the per-metric prose."""
-    return {
-        "month": verdict["month"],
-        "as_of": verdict["as_of"],
-        "status": verdict["status"],
-        "path": verdict["path"],
-        "metrics": {
-            name: {k: m[k] for k in ("actual", "expected", "low", "high", "limit", "crossing_day", "status")}
-            for name, m in verdict["metrics"].items()
-        },
-    }
+    """The Asset event's extra: the verdict without the per-metric prose (``metrics`` as JSON text)."""
+    from airflow_provider_ldusage.landing import event_extra
+
+    return event_extra(
+        {
+            "month": verdict["month"],
+            "as_of": verdict["as_of"],
+            "status": verdict["status"],
+            "path": verdict["path"],
+            "metrics": {
+                name: {
+                    k: m[k] for k in ("actual", "expected", "low", "high", "limit", "crossing_day", "status")
+                }
+                for name, m in verdict["metrics"].items()
+            },
+        }
+    )
 
 
 def _check_on_breach(value: object) -> OnBreach:

@@ -144,7 +144,7 @@ def test_record_only_succeeds_and_announces_the_verdict(
     assert len(events) == 1
     extra = events[0]
     assert extra["status"] == "over" and extra["path"] == path.as_uri() and extra["month"] == "2026-06"
-    assert {n: m["status"] for n, m in extra["metrics"].items()} == {
+    assert {n: m["status"] for n, m in json.loads(extra["metrics"]).items()} == {
         n: m["status"] for n, m in verdict["metrics"].items()
     }
 
