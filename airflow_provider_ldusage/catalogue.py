@@ -230,6 +230,9 @@ class Endpoint:
     :param source: the document the facts come from.
     :param value_kind: whether month-to-date values are distinct counts (MAU, contexts, experimentation
         keys: they flatten within a month) or add up day by day; ``None`` where there is no month-to-date.
+    :param unit: what a series value counts, one word (``contexts``, ``events``, ``connections``): the
+        ``unit`` column of landed rows; ``None`` for list endpoints. Vega AI's is ``usage``: LaunchDarkly
+        does not say what it counts.
     :param path_params: path parameters in template order.
     :param query_params: query parameters other than ``from``/``to``.
     :param rules: cross-parameter rules (:class:`ValueNeeds`).
@@ -254,6 +257,7 @@ class Endpoint:
     status_codes: tuple[int, ...]
     source: Source
     value_kind: ValueKind | None = None
+    unit: str | None = None
     path_params: tuple[PathParam, ...] = ()
     query_params: tuple[QueryParam, ...] = ()
     rules: tuple[ValueNeeds, ...] = ()
@@ -513,13 +517,14 @@ _SPEC: Source = "openapi-2026-03-25"
 _CLIENT: Source = "client-25.0.1"
 
 
-def _observability(*, operation_id: str, method_name: str, slug: str, counts: str) -> Endpoint:
+def _observability(*, operation_id: str, method_name: str, slug: str, counts: str, unit: str) -> Endpoint:
     return Endpoint(
         operation_id=operation_id,
         method_name=method_name,
         path=f"{API_PREFIX}/observability/{slug}",
         family=OBSERVABILITY,
         counts=counts,
+        unit=unit,
         time_unit="s",
         unit_documented=True,
         default_start=MONTH_START,
@@ -545,6 +550,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/clientside-contexts",
         family=CONTEXTS,
         counts="context-key usages of every context kind, client-side SDKs",
+        unit="contexts",
         time_unit="ms",
         unit_documented=True,
         default_start=MONTH_START,
@@ -560,6 +566,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/serverside-contexts",
         family=CONTEXTS,
         counts="context-key usages of every context kind, server-side SDKs",
+        unit="contexts",
         time_unit="s",
         unit_documented=True,
         default_start=MONTH_START,
@@ -575,6 +582,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/total-contexts",
         family=CONTEXTS,
         counts="context-key usages of every context kind, all SDKs",
+        unit="contexts",
         time_unit="ms",
         unit_documented=True,
         default_start=MONTH_START,
@@ -599,6 +607,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/clientside-mau",
         family=MAU2,
         counts="monthly active context keys of the primary context kind, client-side SDKs",
+        unit="contexts",
         time_unit="ms",
         unit_documented=True,
         default_start=MONTH_START,
@@ -616,6 +625,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/total-mau",
         family=MAU2,
         counts="monthly active context keys of the primary context kind, all SDKs",
+        unit="contexts",
         time_unit="ms",
         unit_documented=True,
         default_start=MONTH_START,
@@ -633,6 +643,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/data-export-events",
         family=METERED,
         counts="Data Export (Streaming) events",
+        unit="events",
         time_unit="ms",
         unit_documented=True,
         default_start=MONTH_START,
@@ -730,6 +741,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/experimentation-events",
         family=METERED,
         counts="Experimentation events",
+        unit="events",
         time_unit="ms",
         unit_documented=True,
         default_start=MONTH_START,
@@ -752,6 +764,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/experimentation-keys",
         family=METERED,
         counts="Experimentation keys",
+        unit="keys",
         time_unit="ms",
         unit_documented=True,
         default_start=MONTH_START,
@@ -773,6 +786,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/service-connections",
         family=METERED,
         counts="service connections (fractional: metered in connection-minutes)",
+        unit="connections",
         time_unit="ms",
         unit_documented=True,
         default_start=MONTH_START,
@@ -818,12 +832,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         method_name="get_observability_errors_usage",
         slug="errors",
         counts="observability errors",
+        unit="errors",
     ),
     _observability(
         operation_id="getObservabilityLogsUsage",
         method_name="get_observability_logs_usage",
         slug="logs",
         counts="observability logs",
+        unit="logs",
     ),
     Endpoint(
         operation_id="getObservabilityMetricsUsage",
@@ -831,6 +847,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/observability/metrics",
         family=OBSERVABILITY_METRICS,
         counts="observability metrics",
+        unit="metrics",
         time_unit="s",
         unit_documented=True,
         default_start=MONTH_START,
@@ -849,12 +866,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         method_name="get_observability_sessions_usage",
         slug="sessions",
         counts="observability sessions",
+        unit="sessions",
     ),
     _observability(
         operation_id="getObservabilityTracesUsage",
         method_name="get_observability_traces_usage",
         slug="traces",
         counts="observability traces",
+        unit="traces",
     ),
     Endpoint(
         operation_id="getAiRunsUsage",
@@ -862,6 +881,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/ai-runs",
         family=METERED,
         counts="AI runs",
+        unit="runs",
         time_unit="ms",
         unit_documented=True,
         default_start=MONTH_START,
@@ -886,6 +906,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/vega-ai",
         family=OBSERVABILITY,
         counts="Vega AI usage",
+        unit="usage",
         time_unit="s",
         unit_documented=True,
         default_start=MONTH_START,
@@ -901,6 +922,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/warehouse-export",
         family=METERED,
         counts="Warehouse export events",
+        unit="events",
         time_unit="ms",
         unit_documented=True,
         default_start=MONTH_START,
@@ -938,6 +960,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/evaluations/{{projectKey}}/{{environmentKey}}/{{featureFlagKey}}",
         family=AUTO_LENGTH,
         counts="flag evaluations of one flag, one series per variation",
+        unit="evaluations",
         time_unit="ms",
         unit_documented=False,
         default_start=ago(days=30),
@@ -958,6 +981,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/events/{{type}}",
         family=AUTO,
         counts="events received by LaunchDarkly or published onward",
+        unit="events",
         time_unit="ms",
         unit_documented=False,
         default_start=ago(hours=24),
@@ -980,6 +1004,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/streams/{{source}}",
         family=AUTO,
         counts="streaming connections",
+        unit="connections",
         time_unit="ms",
         unit_documented=False,
         default_start=ago(days=30),
@@ -996,6 +1021,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/streams/{{source}}/bysdkversion",
         family=AUTO,
         counts="streaming connections, one series per SDK name and version",
+        unit="connections",
         time_unit="ms",
         unit_documented=False,
         default_start=ago(hours=24),
@@ -1018,6 +1044,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/mau",
         family=LEGACY_MAU,
         counts="legacy user-based MAU, daily",
+        unit="users",
         time_unit="ms",
         unit_documented=False,
         default_start=ago(days=30),
@@ -1062,6 +1089,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path=f"{API_PREFIX}/mau/bycategory",
         family=LEGACY_MAU,
         counts="legacy MAU split into browser, mobile and backend",
+        unit="users",
         time_unit="ms",
         unit_documented=False,
         default_start=ago(days=30),

@@ -35,7 +35,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
@@ -45,8 +45,13 @@ if TYPE_CHECKING:
 
     from airflow_provider_ldusage.rows import UsageRows
 
-OutputFormat = Literal["jsonl", "csv"]
-OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("jsonl", "csv")
+OutputFormat = Literal["jsonl", "csv", "jsonl.gz", "csv.gz", "parquet"]
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("jsonl", "csv", "jsonl.gz", "csv.gz", "parquet")
+#: The formats as the validation messages list them.
+FORMATS_ALLOWED = ", ".join(repr(f) for f in OUTPUT_FORMATS)
+#: gzip level of jsonl.gz and csv.gz: 6 (zlib's default) lands at about a tenth of level 9's time for a
+#: few per cent more bytes (benchmarks/landed_size.py).
+GZIP_LEVEL = 6
 
 
 def _normalised(value: Any) -> Any:
@@ -83,6 +88,48 @@ def arguments_hash(
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
+PartitionBy = Literal["month", "day"]
+PARTITIONS: tuple[PartitionBy, ...] = ("month", "day")
+
+
+def check_partition(partition_by: object, start: datetime | None, end: datetime | None) -> None:
+    """Refuse a Hive partitioning the window does not fit, before any request.
+
+    ``month`` needs a window inside one UTC month, ``day`` one inside one UTC day (an object belongs to
+    exactly one partition, or a query filtering on the partition would miss or double rows). Objects without
+    a window are partitioned by their as-of instant, which always fits.
+
+    :raises LaunchDarklyUsageValidationError: naming ``partition_by``, the value and what would fit.
+    """
+    if partition_by is None:
+        return
+    if partition_by not in PARTITIONS:
+        raise LaunchDarklyUsageValidationError("partition_by", partition_by, "None, 'month' or 'day'")
+    if start is None or end is None:
+        return
+    last = end - timedelta(microseconds=1)
+    fits = (
+        start.date() == last.date()
+        if partition_by == "day"
+        else start.strftime("%Y%m") == last.strftime("%Y%m")
+    )
+    if not fits:
+        window = f"{start:%Y-%m-%dT%H:%M:%SZ}..{end:%Y-%m-%dT%H:%M:%SZ}"
+        month = (start.year, start.month) == (last.year, last.month)
+        wider = "'month' or None" if partition_by == "day" and month else "None"
+        raise LaunchDarklyUsageValidationError(
+            "partition_by",
+            partition_by,
+            f"{wider} for the window {window}: a {partition_by} partition holds windows inside one UTC "
+            f"{partition_by}; or schedule windows that fit",
+        )
+
+
+def partition_folder(partition_by: PartitionBy, moment: datetime) -> str:
+    """``month=2026-09`` or ``day=2026-09-30``: the Hive partition of the instant (UTC)."""
+    return f"month={moment:%Y-%m}" if partition_by == "month" else f"day={moment:%Y-%m-%d}"
+
+
 def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%SZ")
 
@@ -97,11 +144,13 @@ def object_name(
     *,
     conn_id: str | None = None,
     base_url: str | None = None,
+    partition_by: PartitionBy | None = None,
 ) -> str:
     """The object's path relative to ``output_path`` (see the module docstring).
 
     :param conn_id: the connection id, part of the hash.
     :param base_url: the connection's base URL, part of the hash.
+    :param partition_by: ``month`` or ``day`` for the Hive layout; ``None`` for the plain one.
     """
     if start is not None and end is not None:
         stem = f"{_stamp(start)}_{_stamp(end)}"
@@ -111,9 +160,14 @@ def object_name(
         raise LaunchDarklyUsageValidationError(
             "window", None, "a window or an as-of instant to name the object"
         )
-    return (
-        f"{dataset_name(operation_id, arguments, conn_id=conn_id, base_url=base_url)}/{stem}.{output_format}"
-    )
+    digest = arguments_hash(arguments, conn_id=conn_id, base_url=base_url)
+    if partition_by is None:
+        return f"{operation_id}/{digest}/{stem}.{output_format}"
+    check_partition(partition_by, start, end)
+    moment = start if start is not None else as_of
+    assert moment is not None  # one of them named the stem
+    folder = partition_folder(partition_by, moment)
+    return f"operation={operation_id}/{folder}/{digest}_{stem}.{output_format}"
 
 
 def dataset_name(
@@ -122,8 +176,12 @@ def dataset_name(
     *,
     conn_id: str | None = None,
     base_url: str | None = None,
+    partition_by: PartitionBy | None = None,
 ) -> str:
-    """The dataset's folder relative to ``output_path``: ``<operationId>/<hash>`` (module docstring)."""
+    """The dataset's folder relative to ``output_path`` (module docstring): ``<operationId>/<hash>``, or
+    in the Hive layout the operation's table, ``operation=<operationId>``."""
+    if partition_by is not None:
+        return f"operation={operation_id}"
     return f"{operation_id}/{arguments_hash(arguments, conn_id=conn_id, base_url=base_url)}"
 
 
@@ -160,6 +218,7 @@ def land(
     as_of: datetime | None = None,
     conn_id: str | None = None,
     base_url: str | None = None,
+    partition_by: PartitionBy | None = None,
 ) -> Landed:
     """Write ``rows`` as the object :func:`object_name` names under ``output_path``, atomically."""
     name = object_name(
@@ -171,10 +230,15 @@ def land(
         as_of,
         conn_id=conn_id,
         base_url=base_url,
+        partition_by=partition_by,
     )
-    target = storage_path(output_path) / name
+    root = storage_path(output_path)
+    target = root / name
     size = write_rows(rows, target, output_format)
-    return Landed(uri_of(target), uri_of(target.parent), size)
+    dataset = root / dataset_name(
+        operation_id, arguments, conn_id=conn_id, base_url=base_url, partition_by=partition_by
+    )
+    return Landed(uri_of(target), uri_of(dataset), size)
 
 
 def storage_path(output_path: object) -> ObjectStoragePath:
@@ -242,26 +306,65 @@ def check_writable(output_path: object) -> None:
         ) from None
 
 
+def check_output_format(output_format: object) -> None:
+    """Refuse an unknown format, and ``parquet`` without pyarrow, before any request.
+
+    :raises LaunchDarklyUsageValidationError: naming ``output_format``, the value and what is allowed.
+    """
+    if output_format not in OUTPUT_FORMATS:
+        raise LaunchDarklyUsageValidationError("output_format", output_format, f"one of {FORMATS_ALLOWED}")
+    if output_format == "parquet":
+        from airflow_provider_ldusage.parquet import check_available
+
+        check_available()
+
+
 def write_rows(rows: UsageRows, target: ObjectStoragePath, output_format: OutputFormat) -> int:
     """Write ``rows`` to ``target`` atomically, replacing any existing object; return the bytes written."""
-    if output_format not in OUTPUT_FORMATS:
-        raise LaunchDarklyUsageValidationError("output_format", output_format, "'jsonl' or 'csv'")
+    check_output_format(output_format)
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(parent, target.name)
     temporary = parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
     try:
         with temporary.open("wb") as handle:
-            if output_format == "jsonl":
-                size = rows.write_jsonl(handle.write)
-            else:
-                size = rows.write_csv(handle.write)
+            size = _write(rows, handle, output_format)
         temporary.move(target)  # a rename on local disks; copy-then-delete on object stores
     except BaseException:
         # BaseException: Airflow stops a task with SIGTERM turned into an exception; clean up then too.
         _delete_quietly(temporary)
         raise
     return size
+
+
+def _write(rows: UsageRows, handle: Any, output_format: OutputFormat) -> int:
+    """Write ``rows`` in ``output_format`` to an open binary handle; return the bytes written."""
+    if output_format == "parquet":
+        from airflow_provider_ldusage.parquet import write_parquet
+
+        return write_parquet(rows, handle)
+    if not output_format.endswith(".gz"):
+        return rows.write_jsonl(handle.write) if output_format == "jsonl" else rows.write_csv(handle.write)
+    import zlib
+
+    # A gzip stream (wbits 31: gzip header and trailer), compressed batch by batch as the rows are written.
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+    written = 0
+
+    def write(data: bytes) -> None:
+        nonlocal written
+        chunk = compressor.compress(data)
+        if chunk:
+            handle.write(chunk)
+            written += len(chunk)
+
+    if output_format == "jsonl.gz":
+        rows.write_jsonl(write)
+    else:
+        rows.write_csv(write)
+    tail = compressor.flush()
+    handle.write(tail)
+    return written + len(tail)
 
 
 def _remove_stale_temporaries(parent: ObjectStoragePath, name: str) -> None:

@@ -1,46 +1,22 @@
-"""Tidy rows from usage responses: one record per time bucket and series, metadata decoded into columns.
+"""Tidy rows from usage responses, in the version-1 layouts of :mod:`airflow_provider_ldusage.schema`.
 
-Columns, in order:
+Series endpoints give one row per time bucket and series; list endpoints one row per item. The columns
+never depend on the request (:mod:`~airflow_provider_ldusage.schema` lists them with their types).
 
-``endpoint``
-    LaunchDarkly's operation id (``getMAUTotalUsage``): stable, and what LaunchDarkly's docs name.
-``window_start``, ``window_end``
-    the resolved window of the whole run (UTC ISO-8601 with ``Z``), the same on every row even when the
-    window was fetched in several requests; ``null`` for endpoints without a window.
-``request``
-    what defines the rows besides the window, the same on every row: ``{"filters": …, "group_by": …,
-    "aggregation": …, "granularity": …, "time_unit": …}`` as the operator's summary records it (a JSON
-    object; JSON text in CSV), so objects of different filter sets are told apart by their rows alone;
-    ``null`` when the rows were built without one.
-``time``
-    the bucket start, UTC ISO-8601 with ``Z`` (series endpoints only).
-``series``
-    the series index within this result (series endpoints only). Series are identified by their metadata:
-    when a split window is merged, a series keeps the index it got in the first response it appears in. Two
-    keys of one response with identical metadata stay two series (the repeats are told apart by their key).
-metadata fields
-    every field of the series' metadata object as its own column, in order of first appearance (``sdkName``,
-    ``projectId``…). A field named like one of the fixed columns is renamed ``metadata_<name>``.
-``value``
-    the bucket's value: ``int``, or ``float`` for service connections (never cast).
-``data_through``, ``delayed``
-    only for endpoints whose responses report freshness (``Endpoint.has_freshness``: data-export and
-    warehouse-export events): the response's ``dataThrough`` (the end of the latest hour LaunchDarkly's
-    pipeline has written; later usage is not counted yet) and ``delayed`` (the pipeline is late), on every
-    row of that response; ``null`` when LaunchDarkly left them out. :attr:`UsageRows.freshness` sums them
-    up for the whole fetch.
+Series are identified by their dimensions (the response's metadata object): ``series_key`` is the same for
+the same dimensions in every request. Two keys of one response with identical metadata stay two series
+(the second gets ``~1`` on its key); a key no metadata entry describes is still a series, with ``{}`` as
+its dimensions and its own key. A series key missing from a time slice is no row. Merged responses never
+duplicate a bucket: when two pieces of a split window both return a bucket time, the piece whose window
+contains that time is the one kept, whole (the other piece read it from outside its own window, e.g. a
+partial bucket); when neither window decides (no windows given, or neither contains it), a (time, series)
+pair seen in an earlier response is skipped. List rows are de-duplicated by their item.
 
-List endpoints give one row per SDK (``sdk``) or per SDK and version (``sdk``, ``version``); the project
-ranking one row per project (``projectKey``, ``projectName``, ``rank``, ``usage``, ``streaming``, over all
-pages); the SDK version details one row per SDK entry, its fields as columns in order of first appearance
-(``name``, ``version``, ``eolStatus``…).
-A series key missing from a time slice is no row. Merged responses never duplicate a bucket. When two
-pieces of a split window both return a bucket time, the piece whose window contains that time is the one
-kept, whole (the other piece read it from outside its own window, e.g. a partial bucket); when neither
-window decides (no windows given, or neither contains it), a (time, series) pair seen in an earlier
-response is skipped.
+``fetched_at`` is LaunchDarkly's clock when the piece was read; ``data_through`` and ``delayed`` come from
+responses that report freshness (``Endpoint.has_freshness``: data-export and warehouse-export events),
+null elsewhere. :attr:`UsageRows.freshness` sums them up for the whole fetch.
 
-The JSON Lines writer pre-encodes each series' metadata once, so no metadata is re-encoded per row.
+The JSON Lines writer pre-encodes each series' key and dimensions once, so nothing is re-encoded per row.
 """
 
 from __future__ import annotations
@@ -53,44 +29,29 @@ from typing import Any
 
 from airflow_provider_ldusage.catalogue import Endpoint
 from airflow_provider_ldusage.core.timeconv import EPOCH, from_epoch_ms, iso
+from airflow_provider_ldusage.schema import LIST_NAMES, SCHEMA_VERSION, SERIES_NAMES, layout_of, series_key
 
-FIXED_COLUMNS = ("endpoint", "window_start", "window_end", "request", "time", "series")
-_HEAD_COLUMNS = FIXED_COLUMNS[:4]  # what list rows have too
-VALUE_COLUMN = "value"
-FRESHNESS_COLUMNS = ("data_through", "delayed")
-_RESERVED = frozenset((*FIXED_COLUMNS, VALUE_COLUMN, *FRESHNESS_COLUMNS))
-_RANKING_COLUMNS = ("projectKey", "projectName", "rank", "usage", "streaming")
-_LIST_COLUMNS: dict[str, tuple[str, ...] | None] = {
-    "SdkListRep": ("sdk",),
-    "SdkVersionListRep": ("sdk", "version"),
-    "DataExportProjectRankingRep": _RANKING_COLUMNS,
-    "SdkVersionDetailsList": None,  # columns: the fields, in order of first appearance
-}
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 
-def _column(name: str) -> str:
-    return f"metadata_{name}" if name in _RESERVED else name
-
-
 class _Series:
-    """One series' metadata, decoded and encoded once."""
+    """One series: its key and dimensions, encoded once."""
 
-    __slots__ = ("fragment", "index", "metadata")
+    __slots__ = ("dimensions", "dimensions_json", "fragment", "key")
 
-    def __init__(self, index: int, metadata: dict[str, Any]) -> None:
-        self.index = index
-        self.metadata = {_column(k): v for k, v in metadata.items()}
-        # ',"sdkName":"Go"' — spliced into every JSON line of this series.
-        body = _dumps(self.metadata)[1:-1]
-        self.fragment = f'{index}{"," + body if body else ""},"value":'
+    def __init__(self, key: str, dimensions: dict[str, Any]) -> None:
+        self.key = key
+        self.dimensions = dimensions
+        self.dimensions_json = _dumps(dimensions)
+        # '"series_key":"…","dimensions":{…},"value":' — spliced into every JSON line of this series.
+        self.fragment = f'"series_key":{_dumps(key)},"dimensions":{self.dimensions_json},"value":'
 
 
 class _Piece:
     """One response of a (possibly split) window: its slices and how its keys map to series."""
 
-    __slots__ = ("by_key", "data_through", "delayed", "end_ms", "skips", "slices", "start_ms")
+    __slots__ = ("by_key", "data_through", "delayed", "end_ms", "fetched_at", "skips", "slices", "start_ms")
 
     def __init__(
         self,
@@ -100,8 +61,10 @@ class _Piece:
         end_ms: int | None,
         data_through: str | None = None,
         delayed: bool | None = None,
+        fetched_at: str | None = None,
     ) -> None:
         self.slices = slices
+        self.fetched_at = fetched_at
         self.by_key = by_key
         self.start_ms = start_ms
         self.end_ms = end_ms
@@ -128,12 +91,15 @@ class UsageRows:
     """The tidy rows of one endpoint over one window, built from one or more responses.
 
     Responses are referenced, not copied; rows are produced lazily by :meth:`iter_dicts`,
-    :meth:`write_jsonl` and :meth:`write_csv`.
+    :meth:`iter_records`, :meth:`write_jsonl` and :meth:`write_csv`.
 
     :param endpoint: the catalogue entry of the operation the responses come from.
     :param window_start: the run's resolved window start (None for endpoints without a window).
     :param window_end: the run's resolved window end.
-    :param request: what defines the rows besides the window (the ``request`` column).
+    :param request: what defines the rows besides the window (the ``request`` column); its
+        ``aggregation`` and ``granularity`` fill those columns.
+    :param filter_set: the dataset key (:func:`~airflow_provider_ldusage.landing.arguments_hash`).
+    :param as_of: for list endpoints without a window, the instant the list describes (the run's date).
     """
 
     def __init__(
@@ -142,18 +108,26 @@ class UsageRows:
         window_start: datetime | None,
         window_end: datetime | None,
         request: Mapping[str, Any] | None = None,
+        *,
+        filter_set: str = "",
+        as_of: datetime | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.layout = layout_of(endpoint)
         self.request = dict(request) if request is not None else None
+        self.filter_set = filter_set
         self.window_start = iso(window_start) if window_start else None
         self.window_end = iso(window_end) if window_end else None
+        self.as_of = iso(as_of) if as_of else None
+        self.unit = endpoint.unit
+        self.aggregation = (self.request or {}).get("aggregation")
+        self.granularity = (self.request or {}).get("granularity")
         self._series: dict[str, _Series] = {}
         self._pieces: list[_Piece] = []
         # bucket time (ms) -> (piece number, slice position) of every response slice holding it
         self._times: dict[int, list[tuple[int, int]]] = {}
-        # List endpoints: canonical JSON of a row -> the row (a repeated row is kept once).
-        self._list_rows: dict[str, dict[str, Any]] = {}
-        self._columns: dict[str, None] = {}
+        # List endpoints: canonical JSON of an item -> (item, fetched_at) (a repeated item is kept once).
+        self._list_rows: dict[str, tuple[dict[str, Any], str | None]] = {}
         self._count = 0
         self._time_text: dict[int, str] = {}
 
@@ -165,6 +139,7 @@ class UsageRows:
         *,
         window_start: datetime | None = None,
         window_end: datetime | None = None,
+        fetched_at: datetime | None = None,
     ) -> None:
         """Merge one parsed response (a piece of the window) into the result.
 
@@ -173,60 +148,58 @@ class UsageRows:
         :param window_start: the start of the window this response was asked for (aware), if known.
         :param window_end: its end. With both, a bucket time that two pieces return is kept from the piece
             whose window contains it.
+        :param fetched_at: LaunchDarkly's clock when the response was read (its ``Date`` header).
         """
+        fetched = iso(fetched_at) if fetched_at else None
         kind = self.endpoint.response_kind
         if kind == "SdkListRep":
             for sdk in response.get("sdks", ()):
-                self._add_list_row({"sdk": sdk})
+                self._add_list_row({"sdk": sdk}, fetched)
         elif kind == "SdkVersionListRep":
             for item in response.get("sdkVersions", ()):
-                self._add_list_row({"sdk": item.get("sdk"), "version": item.get("version")})
+                self._add_list_row(dict(item) if isinstance(item, dict) else {"item": item}, fetched)
         elif kind == "DataExportProjectRankingRep":
             for item in response.get("items", ()):
-                row = {name: item.get(name) for name in _RANKING_COLUMNS[:-1]}
-                row["streaming"] = (item.get("components") or {}).get("streaming")
-                self._add_list_row(row)
+                self._add_list_row(dict(item), fetched)
         elif kind == "SdkVersionDetailsList":
             for item in response:
-                row = {_column(k): v for k, v in item.items()}
-                self._columns.update(dict.fromkeys(row))
-                self._add_list_row(row)
+                self._add_list_row(dict(item), fetched)
         else:
-            self._add_series(response, _epoch_ms(window_start), _epoch_ms(window_end))
+            self._add_series(response, _epoch_ms(window_start), _epoch_ms(window_end), fetched)
 
-    def _add_list_row(self, row: dict[str, Any]) -> None:
-        identity = _canonical(row)
+    def _add_list_row(self, item: dict[str, Any], fetched_at: str | None) -> None:
+        identity = _canonical(item)
         if identity not in self._list_rows:
-            self._list_rows[identity] = row
+            self._list_rows[identity] = (item, fetched_at)
             self._count += 1
 
-    def _register(self, key: str, metadata: dict[str, Any]) -> _Series:
-        found = self._series.get(key)
+    def _register(self, identity: str, metadata: dict[str, Any], repeat: int = 0) -> _Series:
+        registry_key = f"{identity}\0{repeat}" if repeat else identity
+        found = self._series.get(registry_key)
         if found is None:
-            found = self._series[key] = _Series(len(self._series), metadata)
-            self._columns.update(dict.fromkeys(found.metadata))
+            found = self._series[registry_key] = _Series(series_key(metadata, repeat), dict(metadata))
         return found
 
     def _series_of(self, metadata: list[Any]) -> dict[str, _Series]:
         by_key: dict[str, _Series] = {}
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         for i, meta in enumerate(metadata):
             meta = meta if isinstance(meta, dict) else {}
             identity = _canonical(meta)
-            if identity in seen:
-                # Identical metadata for two keys of one response: still two series, told apart by the key.
-                by_key[str(i)] = self._register(f"{identity}\0key:{i}", meta)
-            else:
-                seen.add(identity)
-                by_key[str(i)] = self._register(identity, meta)
+            # Identical metadata for two keys of one response: still two series, the repeat numbered.
+            repeat = seen.get(identity, -1) + 1
+            seen[identity] = repeat
+            by_key[str(i)] = self._register(identity, meta, repeat)
         return by_key
 
-    def _add_series(self, response: dict[str, Any], start_ms: int | None, end_ms: int | None) -> None:
+    def _add_series(
+        self, response: dict[str, Any], start_ms: int | None, end_ms: int | None, fetched_at: str | None
+    ) -> None:
         by_key = self._series_of(response.get("metadata") or [])
         # A plain list or the hook's lazily decoded series: slices are read here once (counting, spotting
         # duplicate buckets) and again when written, and never kept decoded in between.
         slices: Sequence[dict[str, Any]] = response.get("series") or []
-        piece = _Piece(slices, by_key, start_ms, end_ms)
+        piece = _Piece(slices, by_key, start_ms, end_ms, fetched_at=fetched_at)
         if self.endpoint.has_freshness:
             through, delayed = response.get("dataThrough"), response.get("delayed")
             piece.data_through = through if isinstance(through, str) else None
@@ -265,7 +238,7 @@ class UsageRows:
         if not piece.contains(when) and any(other.contains(when) for other, _ in contenders):
             piece.skips[position] = keys  # read from outside its window: the owner's slice stands
             return 0
-        seen: set[int] = set()
+        seen: set[str] = set()
         for other, other_position in contenders:
             if piece.contains(when) and not other.contains(when):
                 # This piece owns the time: the other piece's out-of-window slice delivers nothing.
@@ -273,14 +246,14 @@ class UsageRows:
                 self._count -= len(every - other.skips.get(other_position, frozenset()))
                 other.skips[other_position] = every
             else:
-                seen.update(other.by_key[k].index for k in other.live_keys(other_position))
-        dup = frozenset(k for k in keys if piece.by_key[k].index in seen)
+                seen.update(other.by_key[k].key for k in other.live_keys(other_position))
+        dup = frozenset(k for k in keys if piece.by_key[k].key in seen)
         if dup:
             piece.skips[position] = dup
         return len(keys) - len(dup)
 
     def _adopt_orphans(self, item: dict[str, Any], by_key: dict[str, _Series]) -> None:
-        # A key no metadata entry describes is still a series (with no metadata columns), never dropped.
+        # A key no metadata entry describes is still a series (with no dimensions), never dropped.
         for key in item.keys() - by_key.keys() - {"time"}:
             by_key[key] = self._register_orphan(key)
 
@@ -288,7 +261,7 @@ class UsageRows:
         marker = f"\0orphan:{key}"
         found = self._series.get(marker)
         if found is None:
-            found = self._series[marker] = _Series(len(self._series), {})
+            found = self._series[marker] = _Series(f"{series_key({})}~orphan{key}", {})
         return found
 
     # --- reading --------------------------------------------------------------------------------------
@@ -297,21 +270,9 @@ class UsageRows:
         return self._count
 
     @property
-    def metadata_columns(self) -> tuple[str, ...]:
-        """Metadata columns in order of first appearance (list endpoints: their item fields)."""
-        listed = _LIST_COLUMNS.get(self.endpoint.response_kind)
-        return listed if listed is not None else tuple(self._columns)
-
-    @property
     def columns(self) -> tuple[str, ...]:
-        """Every column, in row order."""
-        if self.endpoint.response_kind in _LIST_COLUMNS:
-            return (*_HEAD_COLUMNS, *self.metadata_columns)
-        return (*FIXED_COLUMNS, *self.metadata_columns, VALUE_COLUMN, *self._freshness_columns)
-
-    @property
-    def _freshness_columns(self) -> tuple[str, ...]:
-        return FRESHNESS_COLUMNS if self.endpoint.has_freshness else ()
+        """Every column, in row order (the layout's: :mod:`~airflow_provider_ldusage.schema`)."""
+        return SERIES_NAMES if self.layout == "series" else LIST_NAMES
 
     @property
     def freshness(self) -> dict[str, Any] | None:
@@ -337,11 +298,7 @@ class UsageRows:
             text = self._time_text[ms] = iso(from_epoch_ms(ms))
         return text
 
-    def _points(self) -> Iterator[tuple[str, _Series, Any]]:
-        for text, series, value, _piece in self._points_with_piece():
-            yield text, series, value
-
-    def _points_with_piece(self) -> Iterator[tuple[str, _Series, Any, _Piece]]:
+    def _points(self) -> Iterator[tuple[str, _Series, Any, _Piece]]:
         for piece in self._pieces:
             by_key, skips = piece.by_key, piece.skips
             for position, item in enumerate(piece.slices):
@@ -353,67 +310,109 @@ class UsageRows:
                     if key != "time" and key not in skip:
                         yield text, by_key[key], value, piece
 
-    def iter_dicts(self) -> Iterator[dict[str, Any]]:
-        """Each row as a dict (JSON-serialisable), in response order."""
-        head: dict[str, Any] = {
+    def _head(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
             "endpoint": self.endpoint.operation_id,
+            "filter_set": self.filter_set,
+            "request": self.request,
             "window_start": self.window_start,
             "window_end": self.window_end,
-            "request": self.request,
         }
-        if self.endpoint.response_kind in _LIST_COLUMNS:
-            names = self.metadata_columns
-            for row in self._list_rows.values():
-                yield {**head, **{name: row.get(name) for name in names}}
+
+    def iter_dicts(self) -> Iterator[dict[str, Any]]:
+        """Each row as a dict in column order (JSON-serialisable: timestamps as ISO-8601 text)."""
+        head = self._head()
+        if self.layout == "list":
+            for position, (item, fetched) in enumerate(self._list_rows.values()):
+                yield {**head, "as_of": self.as_of, "position": position, "item": item, "fetched_at": fetched}
             return
-        if self.endpoint.has_freshness:
-            for text, series, value, piece in self._points_with_piece():
-                yield {
-                    **head,
-                    "time": text,
-                    "series": series.index,
-                    **series.metadata,
-                    "value": value,
-                    "data_through": piece.data_through,
-                    "delayed": piece.delayed,
-                }
+        unit, aggregation, granularity = self.unit, self.aggregation, self.granularity
+        for text, series, value, piece in self._points():
+            yield {
+                **head,
+                "time": text,
+                "series_key": series.key,
+                "dimensions": series.dimensions,
+                "value": value,
+                "unit": unit,
+                "aggregation": aggregation,
+                "granularity": granularity,
+                "fetched_at": piece.fetched_at,
+                "data_through": piece.data_through,
+                "delayed": piece.delayed,
+            }
+
+    def iter_records(self) -> Iterator[list[Any]]:
+        """Each row as a list in :attr:`columns` order; json columns as JSON text, null as ``None``.
+
+        The form the CSV and Parquet writers take: timestamps stay ISO-8601 text, values as sent.
+        """
+        request = None if self.request is None else _dumps(self.request)
+        fixed = [
+            SCHEMA_VERSION,
+            self.endpoint.operation_id,
+            self.filter_set,
+            request,
+            self.window_start,
+            self.window_end,
+        ]
+        if self.layout == "list":
+            for position, (item, fetched) in enumerate(self._list_rows.values()):
+                yield [*fixed, self.as_of, position, _dumps(item), fetched]
             return
-        for text, series, value in self._points():
-            yield {**head, "time": text, "series": series.index, **series.metadata, "value": value}
+        unit, aggregation, granularity = self.unit, self.aggregation, self.granularity
+        for text, series, value, piece in self._points():
+            yield [
+                *fixed,
+                text,
+                series.key,
+                series.dimensions_json,
+                value,
+                unit,
+                aggregation,
+                granularity,
+                piece.fetched_at,
+                piece.data_through,
+                piece.delayed,
+            ]
 
     def write_jsonl(self, write: Callable[[bytes], Any], batch: int = 4096) -> int:
         """Write the rows as JSON Lines through ``write`` (bytes); return the number of bytes written."""
-        total = 0
-        if self.endpoint.response_kind in _LIST_COLUMNS:
-            lines = [_dumps(row) + "\n" for row in self.iter_dicts()]
-            data = "".join(lines).encode()
-            write(data)
+        if self.layout == "list":
+            data = "".join(_dumps(row) + "\n" for row in self.iter_dicts()).encode()
+            if data:
+                write(data)
             return len(data)
-        prefix = (
-            f'{{"endpoint":{_dumps(self.endpoint.operation_id)},"window_start":{_dumps(self.window_start)},'
-            f'"window_end":{_dumps(self.window_end)},"request":{_dumps(self.request)},"time":"'
+        total = 0
+        head = _dumps(self._head())[:-1]  # '{"schema_version":1,…,"window_end":…' without the brace
+        prefix = f'{head},"time":"'
+        settings = (
+            f',"unit":{_dumps(self.unit)},"aggregation":{_dumps(self.aggregation)},'
+            f'"granularity":{_dumps(self.granularity)},"fetched_at":'
         )
         buffer: list[str] = []
         for piece in self._pieces:
-            # What follows the value: the piece's freshness, or just the closing brace.
-            end = "}\n"
-            if self.endpoint.has_freshness:
-                end = f',"data_through":{_dumps(piece.data_through)},"delayed":{_dumps(piece.delayed)}}}\n'
+            # What follows the value: constant for the piece.
+            end = (
+                f'{settings}{_dumps(piece.fetched_at)},"data_through":{_dumps(piece.data_through)},'
+                f'"delayed":{_dumps(piece.delayed)}}}\n'
+            )
             fragments = {k: s.fragment for k, s in piece.by_key.items()}
             skips = piece.skips
             for position, item in enumerate(piece.slices):
-                head = f'{prefix}{self._time(item["time"])}","series":'
+                line = f'{prefix}{self._time(item["time"])}",'
                 skip = skips.get(position) if skips else None
                 if skip is None:
                     try:
-                        buffer += [f"{head}{fragments[k]}{v}{end}" for k, v in item.items() if k != "time"]
+                        buffer += [f"{line}{fragments[k]}{v}{end}" for k, v in item.items() if k != "time"]
                     except KeyError:  # rare: keys without metadata, same count as by_key
                         self._adopt_orphans(item, piece.by_key)
                         fragments = {k: s.fragment for k, s in piece.by_key.items()}
-                        buffer += [f"{head}{fragments[k]}{v}{end}" for k, v in item.items() if k != "time"]
+                        buffer += [f"{line}{fragments[k]}{v}{end}" for k, v in item.items() if k != "time"]
                 else:
                     buffer += [
-                        f"{head}{fragments[k]}{v}{end}"
+                        f"{line}{fragments[k]}{v}{end}"
                         for k, v in item.items()
                         if k != "time" and k not in skip
                     ]
@@ -428,47 +427,18 @@ class UsageRows:
             total += len(data)
         return total
 
-    def iter_records(self) -> Iterator[list[Any]]:
-        """Each row as a list of CSV cells in :attr:`columns` order (missing metadata: empty cell)."""
-        fixed = [
-            self.endpoint.operation_id,
-            self.window_start or "",
-            self.window_end or "",
-            _cell(self.request),
-        ]
-        names = self.metadata_columns
-        if self.endpoint.response_kind in _LIST_COLUMNS:
-            for row in self._list_rows.values():
-                yield [*fixed, *(_cell(row.get(n)) for n in names)]
-            return
-        cells: dict[int, list[Any]] = {}
-        fresh = self.endpoint.has_freshness
-        for text, series, value, piece in self._points_with_piece():
-            meta = cells.get(series.index)
-            if meta is None:
-                meta = cells[series.index] = [_cell(series.metadata.get(n)) for n in names]
-            if fresh:
-                yield [
-                    *fixed,
-                    text,
-                    series.index,
-                    *meta,
-                    value,
-                    _cell(piece.data_through),
-                    _cell(piece.delayed),
-                ]
-            else:
-                yield [*fixed, text, series.index, *meta, value]
-
     def write_csv(self, write: Callable[[bytes], Any], batch: int = 4096) -> int:
-        """Write the rows as CSV with a header row through ``write``; return the number of bytes written."""
+        """Write the rows as CSV with a header row through ``write``; return the number of bytes written.
+
+        Null is an empty cell, booleans are ``true``/``false``, json columns are JSON text.
+        """
         sink = _Lines()
         writer = csv.writer(sink, lineterminator="\n")
         writer.writerow(self.columns)
         total = 0
         records: list[list[Any]] = []
         for record in self.iter_records():
-            records.append(record)
+            records.append([_cell(v) for v in record])
             if len(records) >= batch:
                 writer.writerows(records)
                 records = []
@@ -503,8 +473,8 @@ def _instant(text: str) -> datetime:
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return _dumps(value)
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
     return value

@@ -12,6 +12,8 @@ Configuration (no code change, nothing read at parse time):
 * Airflow Variable ``ldusage_storage_root``: a folder or storage URI (``s3://bucket/launchdarkly``);
   default ``/tmp/ldusage``.
 * Airflow Variable ``ldusage_conn_id``: the ``launchdarkly`` connection; default ``launchdarkly_default``.
+* Airflow Variable ``ldusage_warehouse_conn_id``: the SQL connection the rows are loaded into; default
+  ``ldusage_warehouse``.
 * Airflow Variable ``ldusage_evaluation_flags`` (JSON list of ``{"project_key", "environment_key",
   "feature_flag_key"}``), or the same list as the run's ``evaluation_flags`` param: the flags whose
   evaluations are ingested, one mapped task per flag. Default: none.
@@ -19,6 +21,11 @@ Configuration (no code change, nothing read at parse time):
 The two deprecated legacy MAU endpoints (``getMauUsage``, ``getMauUsageByCategory``) are left out on
 purpose: their replacements, total and client-side MAU, are ingested. So are the list endpoints (SDK
 inventories, the project ranking): the weekly SDK inventory and the monthly close read those.
+
+Every object the run landed (the earlier days' re-landed ones too) is then loaded into the SQL table
+``launchdarkly_usage`` of the connection ``ldusage_warehouse`` (any ``common.sql`` connection: SQLite,
+PostgreSQL…), in one transaction that replaces exactly those days and filter sets: re-runs and the
+``lookback`` refreshes update rows instead of adding them.
 
 The data-export and warehouse-export objects carry LaunchDarkly's freshness on every row (``data_through``:
 the end of the latest hour its pipeline has written; ``delayed``): a day whose rows say ``data_through``
@@ -55,12 +62,14 @@ from airflow_provider_ldusage.operators.usage import (
     LaunchDarklyVegaAiUsageOperator,
     LaunchDarklyWarehouseExportUsageOperator,
 )
+from airflow_provider_ldusage.transfers.usage_to_sql import LaunchDarklyUsageToSqlOperator
 
 # [START howto_ldusage_configuration]
 # Templates, rendered when a task runs: Variable.get at parse time would hit the metadata DB on every parse.
 CONN_ID = "{{ var.value.get('ldusage_conn_id', 'launchdarkly_default') }}"
 STORAGE_ROOT = "{{ var.value.get('ldusage_storage_root', '/tmp/ldusage') }}"
 LANDING = STORAGE_ROOT + "/usage"
+WAREHOUSE_CONN_ID = "{{ var.value.get('ldusage_warehouse_conn_id', 'ldusage_warehouse') }}"
 # [END howto_ldusage_configuration]
 
 # Endpoints without path parameters: one task each (mapping cannot vary the operator class).
@@ -202,6 +211,17 @@ with DAG(
     outputs = [mau_total.output, *(t.output for t in plain)]
     outputs += [events.output, streams.output, streams_by_sdk_version.output, evaluations.output]
     manifest(outputs, storage_root=STORAGE_ROOT)
+
+    # [START howto_transfer_usage_to_sql]
+    # Every landed object of the run, lookback windows included, into one table in one transaction.
+    LaunchDarklyUsageToSqlOperator(
+        task_id="load_to_warehouse",
+        sql_conn_id=WAREHOUSE_CONN_ID,
+        source=outputs,  # the usage tasks' summaries (mapped ones as lists)
+        table="launchdarkly_usage",
+        trigger_rule="none_failed",  # with no flags configured the evaluations task is skipped
+    )
+    # [END howto_transfer_usage_to_sql]
 
 
 def _absolute(path: str) -> str:

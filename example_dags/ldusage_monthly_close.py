@@ -8,7 +8,10 @@
    month before (month-to-date, daily), one mapped task instance per month, and landed under
    ``<storage root>/monthly/<operationId>/``; so is the ranking of projects by Streaming (data export)
    transfers in each month, every page of it.
-3. A report, ``<storage root>/reports/ldusage_<YYYY-MM>.{html,md,svg,json}``: the month's figures beside the
+3. Every landed object is loaded into the SQL tables ``launchdarkly_usage`` (series) and
+   ``launchdarkly_usage_lists`` (the ranking) of the connection ``ldusage_warehouse``, replacing those months.
+4. A report, read from those tables, ``<storage root>/reports/ldusage_<YYYY-MM>.{html,md,svg,json}``: the
+   month's figures beside the
    previous month's, and a chart of usage per day per category, month over month (hand-written SVG, no
    plotting library), and a burn-down chart per metric, ``ldusage_<YYYY-MM>_budget.svg``: the month-to-date
    figure day by day against the contract limit (Variable ``ldusage_budget_limits``, as in
@@ -17,8 +20,9 @@
    freshness LaunchDarkly reported for the warehouse-export figures (``data_through``, ``delayed``). Every
    file is written atomically.
 
-Configuration: Airflow Variables ``ldusage_storage_root`` (default ``/tmp/ldusage``) and
-``ldusage_conn_id`` (default ``launchdarkly_default``); param ``month`` (``YYYY-MM``) closes a given month
+Configuration: Airflow Variables ``ldusage_storage_root`` (default ``/tmp/ldusage``),
+``ldusage_conn_id`` (default ``launchdarkly_default``) and ``ldusage_warehouse_conn_id`` (any ``common.sql``
+connection; default ``ldusage_warehouse``); param ``month`` (``YYYY-MM``) closes a given month
 instead of the one before the run.
 """
 
@@ -47,9 +51,12 @@ from airflow_provider_ldusage.operators.usage import (
     LaunchDarklyWarehouseExportUsageOperator,
 )
 from airflow_provider_ldusage.sensors.month_end import LaunchDarklyMonthEndSensor
+from airflow_provider_ldusage.transfers.usage_to_sql import LaunchDarklyUsageToSqlOperator
 
 CONN_ID = "{{ var.value.get('ldusage_conn_id', 'launchdarkly_default') }}"
 STORAGE_ROOT = "{{ var.value.get('ldusage_storage_root', '/tmp/ldusage') }}"
+WAREHOUSE_CONN_ID = "{{ var.value.get('ldusage_warehouse_conn_id', 'ldusage_warehouse') }}"
+TABLE, LIST_TABLE = "launchdarkly_usage", "launchdarkly_usage_lists"
 
 # How often the sensor looks. An environment variable (free to read at parse time, unlike Variable.get)
 # lets `make demo` and the tests look every second against the emulator, whose clock runs fast.
@@ -163,20 +170,32 @@ with DAG(
     ).expand_kwargs(windows)
     # [END howto_operator_project_ranking]
 
+    # Both months of every category and the rankings, into the tables in one transaction.
+    load = LaunchDarklyUsageToSqlOperator(
+        task_id="load_to_warehouse",
+        sql_conn_id=WAREHOUSE_CONN_ID,
+        source=[*(op.output for op in figures.values()), project_ranking.output],
+        table=TABLE,
+        list_table=LIST_TABLE,
+    )
+
     # [START howto_monthly_report]
     @task
     def report(
         final: dict[str, Any],
         landed: dict[str, Any],
         storage_root: str,
+        warehouse_conn_id: str,
         limits: str = "{}",
         ranking: Any = None,
     ) -> dict[str, Any]:
-        """Write the month's report as HTML (inline SVG chart), Markdown (+ SVG) and JSON, atomically."""
+        """Write the month's report, from the warehouse tables, as HTML (inline SVG chart), Markdown (+ SVG)
+        and JSON, atomically."""
         import json
 
-        from airflow.sdk import ObjectStoragePath
+        from airflow.sdk import BaseHook, ObjectStoragePath
 
+        warehouse = BaseHook.get_connection(warehouse_conn_id).get_hook()  # a common.sql DbApiHook
         categories = []
         for task_id, label, _ in CATEGORIES:
             this_month, previous = landed[task_id][0], landed[task_id][1]  # by map index: month, month before
@@ -185,15 +204,15 @@ with DAG(
                     "key": task_id,
                     "label": label,
                     "endpoint": this_month["endpoint"],
-                    "month": _daily_usage(_read_jsonl(ObjectStoragePath(this_month["path"]))),
-                    "previous": _daily_usage(_read_jsonl(ObjectStoragePath(previous["path"]))),
+                    "month": _daily_usage(_series_from_table(warehouse, this_month)),
+                    "previous": _daily_usage(_series_from_table(warehouse, previous)),
                     "sources": [this_month["path"], previous["path"]],
                 }
             )
         data = _report_data(final, categories)
         data["burn_down"] = _burn_down(final["month"], categories, json.loads(limits or "{}"))
         if ranking is not None:  # the closed month's ranking is map index 0
-            ranked = _read_jsonl(ObjectStoragePath(ranking[0]["path"]))
+            ranked = _items_from_table(warehouse, ranking[0])
             data["top_projects"] = sorted(ranked, key=lambda r: r["rank"])[:TOP_PROJECTS]
         export = landed["warehouse_export"][0]  # the closed month: how far LaunchDarkly had counted it
         data["warehouse_export_freshness"] = export.get("freshness")
@@ -225,23 +244,49 @@ with DAG(
             written[suffix] = str(folder / name)
         return {"month": final["month"], "report": written, "totals": data["totals"]}
 
-    report(
+    written = report(
         month_end.output,
         {key: op.output for key, op in figures.items()},
         storage_root=STORAGE_ROOT,
+        warehouse_conn_id=WAREHOUSE_CONN_ID,
         limits=LIMITS,
         ranking=project_ranking.output,
     )
+    load >> written
     # [END howto_monthly_report]
 
 
 # --- the report: plain functions, stdlib only ------------------------------------------------------------
 
 
-def _read_jsonl(path: Any) -> list[dict[str, Any]]:
+def _series_from_table(warehouse: Any, summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows one usage task landed, as loaded: its endpoint, filter set and window."""
+    mark = warehouse.placeholder
+    records = warehouse.get_records(
+        f"SELECT time, value FROM {TABLE} WHERE endpoint = {mark} AND filter_set = {mark} "
+        f"AND time >= {mark} AND time < {mark} ORDER BY time",
+        parameters=tuple(summary[key] for key in ("endpoint", "filter_set", "window_start", "window_end")),
+    )
+    # SQLite returns ISO text and ints, PostgreSQL datetimes and Decimals: the day and a number either way.
+    return [{"time": str(when).replace(" ", "T")[:10], "value": _numeric(value)} for when, value in records]
+
+
+def _items_from_table(warehouse: Any, summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The list items one task landed (the ranking's projects), in LaunchDarkly's order."""
     import json
 
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    mark = warehouse.placeholder
+    records = warehouse.get_records(
+        f"SELECT item FROM {LIST_TABLE} WHERE endpoint = {mark} AND filter_set = {mark} "
+        f"AND window_start = {mark} ORDER BY position",
+        parameters=(summary["endpoint"], summary["filter_set"], summary["window_start"]),
+    )
+    return [item if isinstance(item, dict) else json.loads(item) for (item,) in records]
+
+
+def _numeric(value: Any) -> float | int:
+    number = float(value)
+    return int(number) if number.is_integer() else number
 
 
 def _daily_usage(rows: list[dict[str, Any]]) -> dict[str, Any]:

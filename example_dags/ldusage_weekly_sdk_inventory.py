@@ -86,8 +86,9 @@ with DAG(
         from airflow.sdk import ObjectStoragePath
 
         def rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+            # List rows (schema.py, layout "list"): each item as LaunchDarkly sent it, under "item".
             text = ObjectStoragePath(summary["path"]).read_text()
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
+            return [json.loads(line)["item"] for line in text.splitlines() if line.strip()]
 
         sdks: dict[str, dict[str, Any]] = {}
         # Mapped outputs come in map-index order, so they line up with SDK_TYPES.

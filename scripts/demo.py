@@ -18,7 +18,9 @@ printed. Steps:
    October figures: client-side MAU's just above where the month will end, the others well above; the
    forecast table is printed, and the MAU forecast crossing 80 % of its limit fails the task, which is the
    alert a user would get;
-6. print where the output landed and what was fetched; exit 1 if a step failed.
+6. print where the output landed and what was fetched, and query the SQL warehouse the DAGs loaded
+   (``.demo/warehouse.db``, SQLite, through the ``ldusage_warehouse`` connection) for September's MAU; exit
+   1 if a step failed.
 """
 
 from __future__ import annotations
@@ -38,6 +40,19 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / ".demo"
 AIRFLOW_HOME = DEMO / "airflow"
 OUTPUT = DEMO / "output"
+WAREHOUSE = DEMO / "warehouse.db"
+# What the README shows: September's MAU, the last month-to-date point, per filter set the DAGs loaded
+# (the daily ingest's per project and SDK type, the monthly close's ungrouped total).
+MAU_QUERY = """\
+SELECT filter_set,
+       json_extract(request, '$.group_by') AS group_by,
+       SUM(value) AS mau
+FROM launchdarkly_usage
+WHERE endpoint = 'getMAUTotalUsage'
+  AND aggregation = 'month_to_date'
+  AND time = '2026-09-30T00:00:00Z'
+GROUP BY filter_set, group_by
+ORDER BY group_by"""
 LOG = DEMO / "demo.log"
 AIRFLOW = Path(sys.executable).parent / "airflow"
 
@@ -87,6 +102,7 @@ def airflow_env(emulator_url: str, token: str) -> dict[str, str]:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
             "AIRFLOW_CONN_LAUNCHDARKLY_DEFAULT": json.dumps(conn),
             "AIRFLOW_VAR_LDUSAGE_STORAGE_ROOT": str(OUTPUT),
+            "AIRFLOW_CONN_LDUSAGE_WAREHOUSE": json.dumps({"conn_type": "sqlite", "host": str(WAREHOUSE)}),
             "AIRFLOW_VAR_LDUSAGE_EVALUATION_FLAGS": json.dumps(EMULATOR_EVALUATION_FLAGS),
             "LDUSAGE_EXAMPLE_POKE_SECONDS": "1",  # see ldusage_monthly_close.py
             "NO_COLOR": "1",
@@ -187,11 +203,24 @@ def print_budget(folder: Path, state: str) -> bool:
     return [v["metric"] for v in crossed] == ["client_mau"] and crossed[0]["status"] == "warning"
 
 
+def print_warehouse() -> None:
+    """What the DAGs loaded into the SQL warehouse, and the README's query on it."""
+    with sqlite3.connect(WAREHOUSE) as db:
+        (series,) = db.execute("SELECT COUNT(*) FROM launchdarkly_usage").fetchone()
+        (items,) = db.execute("SELECT COUNT(*) FROM launchdarkly_usage_lists").fetchone()
+        result = db.execute(MAU_QUERY).fetchall()
+    print(f"\nWarehouse {relative(WAREHOUSE)}: {series:,} rows in launchdarkly_usage, {items:,} in _lists")
+    print("".join(f"  {line}\n" for line in MAU_QUERY.splitlines()), end="")
+    for filter_set, group_by, mau in result:
+        print(f"  -> {filter_set}  group_by={group_by or 'none':<26}  MAU {mau:,}")
+
+
 def main() -> int:
     started = time.monotonic()
     DEMO.mkdir(exist_ok=True)
     AIRFLOW_HOME.mkdir(exist_ok=True)
     shutil.rmtree(OUTPUT, ignore_errors=True)  # the tables below show this run's files only
+    WAREHOUSE.unlink(missing_ok=True)  # and the query this run's loads
     LOG.write_text("")
 
     from airflow_provider_ldusage.testing.emulator import EmulatorConfig, run_emulator
@@ -258,6 +287,7 @@ def main() -> int:
     for total in report["totals"].values():
         change = "n/a" if total["change"] is None else f"{total['change']:+.1f}%"
         print(f"  {total['label']:<30}{total['month']:>14,}  {change:>7} vs {PREVIOUS_MONTH}")
+    print_warehouse()
     if not print_budget(OUTPUT / "budgets", budget_state):
         print("  the budget watch did not give the expected single 80 % crossing")
         return 1

@@ -24,6 +24,8 @@ DISTRIBUTION = {
     "airflow.providers.openlineage": "apache-airflow-providers-openlineage",
     "airflow.providers.common.compat": "apache-airflow-providers-common-compat",
     "openlineage": "openlineage-python",
+    "pyarrow": "pyarrow",
+    "airflow.providers.common.sql": "apache-airflow-providers-common-sql",
     "requests": "requests",
     "pendulum": "pendulum",
     "msgspec": "msgspec",
@@ -34,6 +36,13 @@ DISTRIBUTION = {
     "uvicorn": "uvicorn",
     # The pytest plugin module is loaded only by pytest itself (entry point pytest11).
     "pytest": "pytest",
+}
+#: The modules that import an optional extra's distribution (openlineage, parquet, sql); nothing imports them
+#: at module level (tests/test_import_graph.py and the import-cost benchmark watch that).
+LAZY_EXTRA_MODULES = {
+    "airflow_provider_ldusage/operators/_lineage.py",
+    "airflow_provider_ldusage/parquet.py",
+    "airflow_provider_ldusage/transfers/_sql.py",
 }
 #: Distributions that need not be runtime dependencies, and why.
 NOT_RUNTIME = {"pytest": "testing/pytest_plugin.py is loaded only by a running pytest"}
@@ -77,8 +86,8 @@ def test_every_imported_distribution_is_declared() -> None:
         dist = _distribution(module)
         if dist in runtime or dist in NOT_RUNTIME:
             continue
-        # Extras (openlineage) may only be imported by the module that needs them, which is loaded lazily.
-        if dist in extras and files <= {"airflow_provider_ldusage/operators/_lineage.py"}:
+        # Extras may only be imported by the module that needs them, which is loaded lazily.
+        if dist in extras and files <= LAZY_EXTRA_MODULES:
             continue
         undeclared[module] = (dist, sorted(files))
     assert undeclared == {}

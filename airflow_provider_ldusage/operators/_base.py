@@ -16,7 +16,7 @@ from airflow_provider_ldusage.catalogue import Endpoint, endpoint
 from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID, SETTLE_PERIOD
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
 from airflow_provider_ldusage.hook_params import validate_hook_params
-from airflow_provider_ldusage.landing import OUTPUT_FORMATS, OutputFormat
+from airflow_provider_ldusage.landing import OutputFormat, PartitionBy, check_output_format, check_partition
 
 if TYPE_CHECKING:
     from airflow.sdk import DAG, Context, ObjectStoragePath, TaskGroup
@@ -48,6 +48,7 @@ class UsageOperatorArgs(TypedDict, total=False):
     time_unit: str | None
     output_path: str | ObjectStoragePath | None
     output_format: OutputFormat
+    partition_by: PartitionBy | None
     max_xcom_rows: int
     asset_alias: str | None
     hook_params: dict[str, Any] | None
@@ -138,7 +139,14 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
     :param output_path: a folder or storage URI (``s3://bucket/prefix``, ``file:///data``, ``/data``;
         templated). When set, rows are written there as one object per endpoint, window and filter set
         (see :mod:`airflow_provider_ldusage.landing`) and XCom gets a summary; when not, XCom gets the rows.
-    :param output_format: ``jsonl`` (default) or ``csv`` (with a header row).
+    :param output_format: ``jsonl`` (default), ``csv`` (with a header row), ``jsonl.gz`` and ``csv.gz``
+        (gzip), or ``parquet`` (typed columns; needs the ``parquet`` extra, checked here, at DAG parse).
+        The columns are the same in every format (:mod:`airflow_provider_ldusage.schema`).
+    :param partition_by: ``None`` (default) lands at ``<operationId>/<hash>/<start>_<end>.<format>``;
+        ``"month"`` or ``"day"`` land in the Hive layout,
+        ``operation=<operationId>/month=2026-09/<hash>_<start>_<end>.<format>`` (or ``day=2026-09-30``), which
+        Athena, BigQuery, Spark, Trino and DuckDB read as one table per operation (its folder is the Asset).
+        Each window must lie inside one UTC month (day), checked before any request.
     :param max_xcom_rows: the most rows returned through XCom without ``output_path``; more is an error
         that keeps large results out of the metadata database.
     :param asset_alias: name of the ``AssetAlias`` through which each landing is announced as an event of
@@ -174,6 +182,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         time_unit: str | None = None,
         output_path: str | ObjectStoragePath | None = None,
         output_format: OutputFormat = "jsonl",
+        partition_by: PartitionBy | None = None,
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
         asset_alias: str | None = None,
         hook_params: dict[str, Any] | None = None,
@@ -184,8 +193,13 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if output_format not in OUTPUT_FORMATS:
-            raise LaunchDarklyUsageValidationError("output_format", output_format, "'jsonl' or 'csv'")
+        check_output_format(output_format)  # parquet without pyarrow fails here, at DAG parse
+        check_partition(partition_by, None, None)
+        if partition_by is not None and output_path is None:
+            raise LaunchDarklyUsageValidationError(
+                "partition_by", partition_by, "None without output_path: partitions are folders it lands in"
+            )
+        self.partition_by: PartitionBy | None = partition_by
         if isinstance(max_xcom_rows, bool) or not isinstance(max_xcom_rows, int) or max_xcom_rows < 0:
             raise LaunchDarklyUsageValidationError("max_xcom_rows", max_xcom_rows, "a non-negative integer")
         # Templated attributes are stored unchanged; they are parsed in execute() (Airflow's rule).
@@ -272,6 +286,8 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
             from airflow_provider_ldusage.landing import check_writable
 
             check_writable(self.output_path)  # before the first request, not after a year of pieces
+            if window is not None:
+                check_partition(self.partition_by, window.start, window.end)
         hook = LaunchDarklyUsageHook(self.launchdarkly_conn_id, **self.hook_params)
         try:
             if window is None or not self.lookback:
@@ -290,8 +306,10 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
 
     def read_window(self, context: Context, hook: LaunchDarklyUsageHook, window: Window | None) -> Any:
         """One window: split -> fetch -> rows -> land -> announce. Returns the summary (or the rows)."""
+        if window is not None:  # the window must fit a partition: checked before its requests
+            check_partition(self.partition_by, window.start, window.end)
         pieces = self.split(window)
-        rows = self.fetch(hook, pieces, window)
+        rows = self.fetch(hook, pieces, window, context)
         self.check_not_empty(rows, window)
         if self.output_path is None:
             return self._rows_for_xcom(rows)
@@ -353,7 +371,11 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         return pieces
 
     def fetch(
-        self, hook: LaunchDarklyUsageHook, pieces: Sequence[Window | None], window: Window | None
+        self,
+        hook: LaunchDarklyUsageHook,
+        pieces: Sequence[Window | None],
+        window: Window | None,
+        context: Context | None = None,
     ) -> UsageRows:
         """Fetch every piece (every page, for the paged endpoint) of ``window`` into rows."""
         from airflow_provider_ldusage.rows import UsageRows
@@ -366,22 +388,39 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         request = {
             k: v for k, v in self.request_definition(window).items() if k not in ("operation", "window")
         }
-        rows = UsageRows(ep, window.start if window else None, window.end if window else None, request)
         first = pieces[0]
         if first is not None:  # every argument is checked before the first request is sent
             hook.build(ep.operation_id, start=first.start, end=first.end, **arguments)
+        from airflow_provider_ldusage.landing import arguments_hash
+
+        filter_set = arguments_hash(
+            self.filter_arguments(), conn_id=self.launchdarkly_conn_id, base_url=hook.settings.base_url
+        )
+        rows = UsageRows(
+            ep,
+            window.start if window else None,
+            window.end if window else None,
+            request,
+            filter_set=filter_set,
+            as_of=self._as_of(context) if window is None else None,
+        )
         for piece in pieces:
             span: dict[str, Any] = {"start": piece.start, "end": piece.end} if piece is not None else {}
             if ep.paging is not None:
                 for page in hook.iter_pages(ep.operation_id, max_pages=self.max_pages, **span, **arguments):
-                    rows.add(page)
+                    rows.add(page, fetched_at=hook.last_server_time)
             elif piece is None:
-                rows.add(hook.call_lazy(ep.operation_id, **arguments))
+                rows.add(hook.call_lazy(ep.operation_id, **arguments), fetched_at=hook.last_server_time)
             else:
                 # Lazy: slices stay bytes until written, so a year of hourly data fits a small worker.
                 # The piece's window decides which piece a bucket both return belongs to.
                 response = hook.call_lazy(ep.operation_id, **span, **arguments)
-                rows.add(response, window_start=piece.start, window_end=piece.end)
+                rows.add(
+                    response,
+                    window_start=piece.start,
+                    window_end=piece.end,
+                    fetched_at=hook.last_server_time,
+                )
         self.log.info("%s: %d row(s)", ep.operation_id, len(rows))
         return rows
 
@@ -469,14 +508,10 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
     def _land(
         self, context: Context, rows: UsageRows, window: Window | None, hook: LaunchDarklyUsageHook
     ) -> dict[str, Any]:
-        from airflow_provider_ldusage.core.timeconv import iso, to_utc
+        from airflow_provider_ldusage.core.timeconv import iso
         from airflow_provider_ldusage.landing import event_extra, land
 
-        as_of: datetime | None = None
-        if window is None:
-            dag_run = context.get("dag_run")
-            moment = context.get("logical_date") or getattr(dag_run, "run_after", None)
-            as_of = to_utc(moment, "logical_date") if moment is not None else None
+        as_of = self._as_of(context) if window is None else None
         landed = land(
             rows,
             self.output_path,
@@ -488,6 +523,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
             as_of=as_of,
             conn_id=self.launchdarkly_conn_id,
             base_url=hook.settings.base_url,
+            partition_by=self.partition_by,
         )
         summary: dict[str, Any] = {
             "endpoint": self.operation_id,
@@ -497,6 +533,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
             "empty": len(rows) == 0,
             "path": landed.uri,
             "dataset": landed.dataset_uri,
+            "filter_set": rows.filter_set,
             "format": self.output_format,
             "bytes": landed.size,
             "request": self.request_definition(window),
@@ -515,6 +552,17 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
 
         record_landing(self, context, summary, rows.columns, hook.settings.base_url)
         return summary
+
+    @staticmethod
+    def _as_of(context: Context | None) -> datetime | None:
+        """For operations without a window: the instant the list describes (the run's logical date)."""
+        from airflow_provider_ldusage.core.timeconv import to_utc
+
+        if context is None:
+            return None
+        dag_run = context.get("dag_run")
+        moment = context.get("logical_date") or getattr(dag_run, "run_after", None)
+        return to_utc(moment, "logical_date") if moment is not None else None
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """OpenLineage: the usage endpoint read and the dataset landed (``operators/_lineage.py``).

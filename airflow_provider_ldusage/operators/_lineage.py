@@ -28,24 +28,21 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from airflow_provider_ldusage.landing import _normalised
+from airflow_provider_ldusage.schema import LIST_COLUMNS, SERIES_COLUMNS
 
 if TYPE_CHECKING:
     from airflow_provider_ldusage.operators._base import LaunchDarklyUsageBaseOperator
 
-# Column types for the schema facet; metadata columns (sdkName, projectKey...) are strings.
-_TYPES = {
-    "window_start": "timestamp",
-    "window_end": "timestamp",
-    "request": "struct",  # the request definition, a JSON object (JSON text in CSV)
-    "time": "timestamp",
-    "data_through": "timestamp",
-    "series": "integer",
-    "value": "number",
-    "delayed": "boolean",
-    "rank": "integer",
-    "usage": "number",
-    "streaming": "boolean",
+# Column types for the schema facet, from the row layouts (schema.py): OpenLineage's type names.
+_OPENLINEAGE_TYPES = {
+    "int": "integer",
+    "number": "number",
+    "string": "string",
+    "timestamp": "timestamp",
+    "bool": "boolean",
+    "json": "struct",
 }
+_TYPES = {c.name: _OPENLINEAGE_TYPES[c.type] for c in (*SERIES_COLUMNS, *LIST_COLUMNS)}
 
 
 def input_name(operation_id: str, arguments: Mapping[str, Any]) -> str:

@@ -132,21 +132,25 @@ def test_landing_task_reports_endpoint_input_and_landed_output(runs: dict[str, A
     first_row = json.loads(landed.read_text().splitlines()[0])
     assert [f["name"] for f in fields] == list(first_row)  # the rows' columns, in their order
     types = {f["name"]: f["type"] for f in fields}
-    expected = {
+    # the version-1 series layout (schema.py), whatever the group_by
+    assert types == {
+        "schema_version": "integer",
         "endpoint": "string",
+        "filter_set": "string",
+        "request": "struct",
         "window_start": "timestamp",
         "window_end": "timestamp",
         "time": "timestamp",
-        **({"request": "struct"} if "request" in types else {}),
-        "series": "integer",
-        "environmentId": "string",
-        "eventKind": "string",
+        "series_key": "string",
+        "dimensions": "struct",
         "value": "number",
+        "unit": "string",
+        "aggregation": "string",
+        "granularity": "string",
+        "fetched_at": "timestamp",
         "data_through": "timestamp",
         "delayed": "boolean",
     }
-    assert {name: types[name] for name in expected} == expected
-    assert all(t == "string" for name, t in types.items() if name not in expected)  # e.g. new columns
     stats = target["outputFacets"]["outputStatistics"]
     assert (stats["rowCount"], stats["size"], stats["fileCount"]) == (summary["rows"], summary["bytes"], 1)
 

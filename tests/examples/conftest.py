@@ -50,7 +50,18 @@ def storage_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         for key in ("new-checkout", "dark-mode", "search-v2")
     ]
     monkeypatch.setenv("AIRFLOW_VAR_LDUSAGE_EVALUATION_FLAGS", json.dumps(flags))
+    # The warehouse the DAGs load into: a SQLite file beside the lake (the PostgreSQL loads are tested in
+    # tests/transfers against a real server).
+    warehouse_db = {"conn_type": "sqlite", "host": str(tmp_path / "warehouse.db")}
+    monkeypatch.setenv("AIRFLOW_CONN_LDUSAGE_WAREHOUSE", json.dumps(warehouse_db))
     return root
+
+
+def warehouse(storage_root: Path) -> Any:
+    """A connection to the example DAGs' SQLite warehouse (the file the ``storage_root`` fixture names)."""
+    import sqlite3
+
+    return sqlite3.connect(storage_root.parent / "warehouse.db")
 
 
 def utc(text: str) -> datetime:
@@ -69,24 +80,10 @@ Row = tuple[str, tuple[tuple[str, Any], ...], Any]
 
 
 def tidy(rows: Iterable[Mapping[str, Any]]) -> Counter[Row]:
-    """Landed rows as a multiset of (time, metadata, value): the series index is only a local label."""
-    # data_through/delayed: the response's freshness; request: what the operator asked for; neither is
-    # series metadata (checked on their own).
-    fixed = {"endpoint", "window_start", "window_end", "request", "time", "series", "value"}
-    fixed |= {"data_through", "delayed"}
+    """Landed rows as a multiset of (time, dimensions, value): the series key is checked on its own."""
     return Counter(
-        (row["time"], tuple(sorted((k, v) for k, v in row.items() if k not in fixed)), row["value"])
-        for row in rows
+        (row["time"], tuple(sorted(row["dimensions"].items())), row["value"]) for row in rows
     )
-
-
-# Tidy rows rename a metadata field that collides with a fixed column (documented in rows.py).
-_RESERVED = {"endpoint", "window_start", "window_end", "request", "time", "series", "value"}
-_RESERVED |= {"data_through", "delayed"}
-
-
-def _column(name: str) -> str:
-    return f"metadata_{name}" if name in _RESERVED else name
 
 
 def expected(
@@ -119,7 +116,7 @@ def expected(
     for point in body["series"]:
         for key, value in point.items():
             if key != "time":
-                meta = tuple(sorted((_column(k), v) for k, v in body["metadata"][int(key)].items()))
+                meta = tuple(sorted(body["metadata"][int(key)].items()))
                 out[(iso_ms(point["time"]), meta, value)] += 1
     return out
 

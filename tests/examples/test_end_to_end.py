@@ -16,7 +16,7 @@ import requests
 from airflow_provider_ldusage.catalogue import endpoint
 from airflow_provider_ldusage.testing.emulator import EmulatorConfig
 
-from .conftest import EMULATOR_NOW, expected, objects, read_jsonl, states, tidy, utc, xcom
+from .conftest import EMULATOR_NOW, expected, objects, read_jsonl, states, tidy, utc, warehouse, xcom
 
 pytestmark = pytest.mark.e2e
 
@@ -99,8 +99,8 @@ def check_daily_ingest(emulator: Any, root: Path, dag_run: Any) -> None:
             assert {(r["data_through"], r["delayed"]) for r in rows} == {
                 (through.strftime("%Y-%m-%dT%H:%M:%SZ"), False)
             }
-        else:
-            assert "data_through" not in rows[0]
+        else:  # the same columns, left null where LaunchDarkly reports no freshness
+            assert {(r["data_through"], r["delayed"]) for r in rows} == {(None, None)}
         assert {(r["window_start"], r["window_end"]) for r in rows} == {
             ("2026-09-30T00:00:00Z", "2026-10-01T00:00:00Z")
         }
@@ -129,9 +129,30 @@ def test_daily_ingest(launchdarkly_emulator: Any, example_dags: Any, storage_roo
 
     first = assets()
     assert len(first) == 26
+
+    # The warehouse: every landed object loaded once (the day's and the re-read days'), row for row.
+    manifest = json.loads((storage_root / "usage" / "_manifests" / "2026-09-30.json").read_text())
+    landed_rows = manifest["rows"] + sum(s["rows"] for s in manifest["refreshed"])
+    assert warehouse_counts(storage_root) == (landed_rows, landed_rows)
+    assert xcom(dag_run, "load_to_warehouse")["rows_inserted"] == landed_rows
+
     second_run = dag.test(logical_date=datetime(2026, 10, 2, 6, tzinfo=UTC))
     assert second_run.state == "success", states(second_run)
     assert assets() == first
+    # The next day's run re-lands 28-30 September (lookback) and lands 1 October: the re-read days replace
+    # their rows, so the table grows by exactly the new day and holds no duplicate.
+    october = json.loads((storage_root / "usage" / "_manifests" / "2026-10-01.json").read_text())
+    assert warehouse_counts(storage_root) == (landed_rows + october["rows"],) * 2
+
+
+def warehouse_counts(storage_root: Path) -> tuple[int, int]:
+    """Rows in the example warehouse's series table, and distinct (endpoint, filter set, bucket, series)."""
+    with warehouse(storage_root) as db:
+        total, distinct = db.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT endpoint || '|' || filter_set || '|' || time || '|' || series_key)"
+            " FROM launchdarkly_usage"
+        ).fetchone()
+    return int(total), int(distinct)
 
 
 def test_daily_ingest_without_evaluation_flags_skips_only_that_task(
@@ -287,7 +308,7 @@ def test_backfill(
         rows = read_jsonl(path)
         reference = expected(emu, operation, *span, aggregation="incremental")
         assert tidy(rows) == reference, operation  # the split pieces merged: no day lost or doubled
-        assert len(rows) == (span[1] - span[0]).days * len({r["series"] for r in rows})
+        assert len(rows) == (span[1] - span[0]).days * len({r["series_key"] for r in rows})
         limited = not operation.startswith("getObservability")
         assert per_operation[operation] == (requests_per_limited_endpoint if limited else 1), operation
     for record in emu.requests:  # every request stayed within its endpoint's limit, if it has one
@@ -347,7 +368,7 @@ def test_weekly_sdk_inventory(launchdarkly_emulator: Any, example_dags: Any, sto
         if path in details_rows:
             continue
         rows = read_jsonl(path)
-        keys = [tuple(v for k, v in r.items() if k in ("sdk", "version")) for r in rows]
+        keys = [tuple(v for k, v in r["item"].items() if k in ("sdk", "version")) for r in rows]
         assert len(keys) == len(set(keys)) > 0  # no duplicates
         if path.parent.parent.name == "getMauSdksByType":
             assert {(r["window_start"], r["window_end"]) for r in rows} == {

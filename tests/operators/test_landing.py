@@ -95,41 +95,55 @@ def test_landed_rows_match_emulator(
         rows = [json.loads(line) for line in text.splitlines()]
     else:
         reader = csv.DictReader(io.StringIO(text))
+        # the version-1 layout: the same columns for every endpoint and filter set (schema.py)
         assert reader.fieldnames == [
+            "schema_version",
             "endpoint",
+            "filter_set",
+            "request",  # what defines the rows besides the window (issue 18)
             "window_start",
             "window_end",
-            "request",  # what defines the rows besides the window (issue 18)
             "time",
-            "series",
-            "environmentId",
-            "eventKind",
+            "series_key",
+            "dimensions",
             "value",
+            "unit",
+            "aggregation",
+            "granularity",
+            "fetched_at",
             "data_through",  # data-export responses report freshness (issue 12)
             "delayed",
         ]
         rows = [
             {
                 **r,
-                "series": int(r["series"]),
+                "schema_version": int(r["schema_version"]),
                 "value": int(r["value"]),
                 "delayed": r["delayed"] == "true",
                 "request": json.loads(r["request"]),
+                "dimensions": json.loads(r["dimensions"]),
             }
             for r in reader
         ]
     assert summary["rows"] == len(rows) == len(expected) > 0
+    folder = files[0].parent.name  # the dataset's folder: its filter set
     for row, (when, meta, value) in zip(rows, expected, strict=True):
-        assert row["endpoint"] == "getDataExportEventsUsage"
+        assert (row["schema_version"], row["endpoint"], row["filter_set"]) == (
+            1,
+            "getDataExportEventsUsage",
+            folder,
+        )
         assert row["request"] == {
             k: v for k, v in summary["request"].items() if k not in ("operation", "window")
         }
         assert (row["window_start"], row["window_end"], row["time"]) == (START, END, when)
-        assert {k: row[k] for k in meta} == meta and row["value"] == value and type(row["value"]) is int
+        assert row["dimensions"] == meta and row["value"] == value and type(row["value"]) is int
+        assert (row["unit"], row["aggregation"], row["granularity"]) == ("events", "incremental", "daily")
+        assert row["fetched_at"] == summary["fetched_at"]
         assert (row["data_through"], row["delayed"]) == (body["dataThrough"], body["delayed"])
-    assert len({json.dumps({k: r[k] for k in ("environmentId", "eventKind")}) for r in rows}) == len(
-        body["metadata"]
-    )
+    # one stable key per series (its dimensions), as many as LaunchDarkly described
+    keys = {r["series_key"]: json.dumps(r["dimensions"], sort_keys=True) for r in rows}
+    assert len(keys) == len(set(keys.values())) == len(body["metadata"])
 
 
 def test_grouped_rows_sum_to_ungrouped_total(
@@ -145,7 +159,8 @@ with DAG(DAG_ID, schedule="@daily", start_date=datetime(2025, 1, 1, tzinfo=timez
 """
     dr = run_dag(source, logical_date=LOGICAL)
     grouped, total = xcom(dr, "grouped"), xcom(dr, "total")
-    assert grouped and all("environmentId" in r for r in grouped)
+    assert grouped and all("environmentId" in r["dimensions"] for r in grouped)
+    assert all(r["dimensions"] == {} for r in total)  # the ungrouped total: no dimensions
     sums: dict[str, int] = {}
     for r in grouped:
         sums[r["time"]] = sums.get(r["time"], 0) + r["value"]

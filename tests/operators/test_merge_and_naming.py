@@ -21,6 +21,7 @@ from airflow_provider_ldusage.operators.usage import (
     LaunchDarklyStreamUsageSdkversionOperator,
 )
 from airflow_provider_ldusage.rows import UsageRows
+from airflow_provider_ldusage.schema import series_key
 
 UTC = timezone.utc
 DAY = 86_400_000
@@ -33,7 +34,10 @@ LAST = datetime(2026, 2, 1, tzinfo=UTC)
 def _lines(rows: UsageRows) -> list[tuple[str, str, Any]]:
     buf = io.BytesIO()
     rows.write_jsonl(buf.write)
-    return [(r["time"][:10], r["sdk"], r["value"]) for r in map(json.loads, buf.getvalue().splitlines())]
+    return [
+        (r["time"][:10], r["dimensions"]["sdk"], r["value"])
+        for r in map(json.loads, buf.getvalue().splitlines())
+    ]
 
 
 def test_shared_bucket_is_kept_from_the_piece_whose_window_holds_it() -> None:
@@ -57,7 +61,9 @@ def test_shared_bucket_is_kept_from_the_piece_whose_window_holds_it() -> None:
     csv_buf = io.BytesIO()
     rows.write_csv(csv_buf.write)
     assert len(csv_buf.getvalue().splitlines()) == 1 + 8
-    assert [r["series"] for r in rows.iter_dicts() if r["sdk"] == "go"] == [0, 0, 0]
+    # a series keeps its key whichever position it has in each response
+    go = {r["series_key"] for r in rows.iter_dicts() if r["dimensions"] == {"sdk": "go"}}
+    assert go == {series_key({"sdk": "go"})}
 
 
 def test_owner_piece_first_also_wins() -> None:
@@ -81,8 +87,10 @@ def test_identical_metadata_within_one_response_stays_two_series() -> None:
     rows = UsageRows(endpoint("getMAUTotalUsage"), None, None)
     rows.add({"metadata": [{}, {}], "series": [{"time": T, "0": 5, "1": 7}]})
     rows.add({"metadata": [{}, {}], "series": [{"time": T + DAY, "0": 6, "1": 8}]})
-    got = [(r["series"], r["value"]) for r in rows.iter_dicts()]
-    assert got == [(0, 5), (1, 7), (0, 6), (1, 8)]
+    got = [(r["series_key"], r["value"]) for r in rows.iter_dicts()]
+    first, second = series_key({}), series_key({}, 1)
+    assert first != second
+    assert got == [(first, 5), (second, 7), (first, 6), (second, 8)]
 
 
 # --- object names -----------------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def test_templated_attributes_stored_unchanged() -> None:
 
 def test_bad_static_arguments_fail_at_parse() -> None:
     with pytest.raises(LaunchDarklyUsageValidationError, match="output_format"):
-        usage.LaunchDarklyMauTotalUsageOperator(task_id="t", output_format="parquet")  # type: ignore[arg-type]
+        usage.LaunchDarklyMauTotalUsageOperator(task_id="t", output_format="xlsx")  # type: ignore[arg-type]
     with pytest.raises(LaunchDarklyUsageValidationError, match="max_xcom_rows"):
         usage.LaunchDarklyMauTotalUsageOperator(task_id="t", max_xcom_rows=-1)
 
@@ -108,7 +108,7 @@ def test_operator_import_is_lean() -> None:
         "import sys, airflow.sdk\n"
         "import airflow_provider_ldusage.operators.usage\n"
         "heavy = [m for m in ('requests', 'fastapi', 'uvicorn', 'airflow_provider_ldusage.hooks.usage',"
-        " 'airflow_provider_ldusage.testing.emulator') if m in sys.modules]\n"
+        " 'airflow_provider_ldusage.testing.emulator', 'pyarrow') if m in sys.modules]\n"
         "print(heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -50,7 +50,7 @@ def test_freshness_columns_come_from_each_piece() -> None:
     feb_ms = T0 + 31 * DAY
     rows.add(_export(feb_ms, "2026-02-27T10:00:00Z", True), window_start=FEB, window_end=MAR)
     dicts, jsonl, records = _outputs(rows)
-    assert rows.columns[-3:] == ("value", "data_through", "delayed")
+    assert rows.columns[-2:] == ("data_through", "delayed")
     assert dicts == jsonl
     assert [(d["data_through"], d["delayed"]) for d in dicts] == [
         ("2026-03-02T05:00:00Z", False),
@@ -79,18 +79,20 @@ def test_earliest_data_through_compares_instants_not_text() -> None:
     assert rows.freshness is not None and rows.freshness["data_through"] == "2026-01-31T23:00:00+00:00"
 
 
-def test_series_without_freshness_have_no_such_columns() -> None:
+def test_series_without_freshness_have_the_same_columns_left_null() -> None:
     rows = UsageRows(endpoint("getAiRunsUsage"), JAN, FEB)
     rows.add({"_links": {}, "metadata": [{}], "series": [{"time": T0, "0": 1}]})
-    assert "data_through" not in rows.columns and rows.freshness is None
-    assert "data_through" not in next(rows.iter_dicts())
+    assert rows.columns == UsageRows(endpoint("getWarehouseExportUsage"), JAN, FEB).columns
+    assert rows.freshness is None
+    first = next(rows.iter_dicts())
+    assert (first["data_through"], first["delayed"]) == (None, None)
 
 
-def test_a_metadata_field_named_like_a_freshness_column_is_renamed() -> None:
+def test_a_dimension_named_like_a_column_stays_inside_dimensions() -> None:
     rows = UsageRows(endpoint("getWarehouseExportUsage"), JAN, FEB)
     rows.add({**_export(T0, "2026-02-02T00:00:00Z", False), "metadata": [{"delayed": "x"}]})
     first = next(rows.iter_dicts())
-    assert first["metadata_delayed"] == "x" and first["delayed"] is False
+    assert first["dimensions"] == {"delayed": "x"} and first["delayed"] is False
 
 
 def test_ranking_pages_become_one_row_per_project() -> None:
@@ -109,25 +111,28 @@ def test_ranking_pages_become_one_row_per_project() -> None:
     dicts, jsonl, records = _outputs(rows)
     assert len(rows) == 3 and dicts == jsonl
     assert rows.columns == (
+        "schema_version",
         "endpoint",
+        "filter_set",
+        "request",
         "window_start",
         "window_end",
-        "request",
-        "projectKey",
-        "projectName",
-        "rank",
-        "usage",
-        "streaming",
+        "as_of",
+        "position",
+        "item",
+        "fetched_at",
     )
-    assert [(d["projectKey"], d["rank"], d["usage"], d["streaming"]) for d in dicts] == [
-        ("a", 1, 9, 9),
-        ("b", 2, 5, 5),
-        ("c", 3, 1, 1),
+    # each item as LaunchDarkly sent it, in its order over the pages
+    assert [(d["position"], d["item"]) for d in dicts] == [
+        (0, item(1, "a", 9)),
+        (1, item(2, "b", 5)),
+        (2, item(3, "c", 1)),
     ]
-    assert records[0]["window_start"] == "2026-01-01T00:00:00Z" and records[2]["rank"] == "3"
+    assert records[0]["window_start"] == "2026-01-01T00:00:00Z" and records[2]["position"] == "2"
+    assert json.loads(records[2]["item"]) == item(3, "c", 1)
 
 
-def test_sdk_details_rows_take_every_field_as_a_column() -> None:
+def test_sdk_details_rows_keep_every_field_in_the_item() -> None:
     rows = UsageRows(endpoint("getSdkVersionsDetails"), None, None)
     details = [
         {"name": "go-server-sdk", "version": "6.1.0", "eolStatus": "EolPast"},
@@ -137,6 +142,6 @@ def test_sdk_details_rows_take_every_field_as_a_column() -> None:
     rows.add(details)
     dicts, jsonl, records = _outputs(rows)
     assert len(rows) == 2 and dicts == jsonl
-    assert rows.metadata_columns == ("name", "version", "eolStatus", "relayVersion")
-    assert dicts[0]["relayVersion"] is None and records[0]["relayVersion"] == ""
-    assert [d["eolStatus"] for d in dicts] == ["EolPast", "EolAllClear"]
+    assert [d["item"] for d in dicts] == details[:2]
+    assert json.loads(records[1]["item"])["relayVersion"] is None
+    assert [d["item"]["eolStatus"] for d in dicts] == ["EolPast", "EolAllClear"]

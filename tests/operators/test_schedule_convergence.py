@@ -69,7 +69,7 @@ def _landed(out: Path, day: datetime) -> dict[str, int]:
     stem = f"{day:%Y%m%dT%H%M%SZ}_{day + timedelta(days=1):%Y%m%dT%H%M%SZ}.jsonl"
     (path,) = out.rglob(stem)
     rows = [json.loads(line) for line in path.read_text().splitlines()]
-    return {row["sdkType"]: row["value"] for row in rows}
+    return {row["dimensions"]["sdkType"]: row["value"] for row in rows}
 
 
 def test_a_week_of_daily_runs_converges_to_the_final_figures(

@@ -1,0 +1,224 @@
+"""Load what the usage operators landed into SQL tables, through any ``common.sql`` connection.
+
+Imported at DAG-parse time, so it imports only ``airflow.sdk`` and small modules; the SQL side
+(:mod:`airflow_provider_ldusage.transfers._sql`, which needs ``apache-airflow-providers-common-sql``) and the
+readers are imported in :meth:`LaunchDarklyUsageToSqlOperator.execute`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+DEFAULT_TABLE = "launchdarkly_usage"
+DEFAULT_LIST_TABLE = "launchdarkly_usage_lists"
+
+
+class LaunchDarklyUsageToSqlOperator(BaseOperator):
+    """Load landed usage objects into a series table and a list table, replacing what they cover.
+
+    Every object is read in any format the usage operators write (JSON Lines, CSV, gzip, Parquet; plain or
+    Hive layout; 0.2.0 objects upgraded) as version-1 rows (:mod:`airflow_provider_ldusage.schema`).
+    In ONE transaction the operator creates the tables when missing (DDL per dialect: docs, *Loading
+    into SQL*), deletes the rows each object replaces — same endpoint and filter set, bucket times inside
+    its window (list objects: the same window or as-of instant) — and inserts its rows; any failure rolls
+    everything back, so the tables are exactly as they were. Re-runs, ``lookback`` refreshes and backfills
+    over overlapping windows therefore never duplicate a row. PostgreSQL gets ``COPY``; other databases
+    batched ``executemany``.
+
+    :param sql_conn_id: any connection whose hook is a ``common.sql`` ``DbApiHook`` (sqlite, postgres, …;
+        templated).
+    :param source: what to load (templated): a usage operator's XCom summary, a list of them (a mapped
+        task's output, several tasks' outputs; nested lists are flattened; a summary's ``lookback``
+        windows are loaded too, before it), or object paths/URIs. ``None`` items (skipped mapped tasks)
+        are ignored.
+    :param table: the series table (templated; optionally schema-qualified).
+    :param list_table: the table for list endpoints' rows (SDKs, SDK versions, ranking; templated).
+    :param create_table: create missing tables (default); with ``False`` a missing table is an error.
+    :param fast_path: use PostgreSQL's ``COPY`` where available (default); ``False`` forces
+        ``executemany`` (for comparison, or a proxy that refuses ``COPY``).
+    :param batch_size: rows per ``executemany`` call.
+    """
+
+    template_fields: Sequence[str] = ("sql_conn_id", "source", "table", "list_table")
+    ui_color = "#405BFF"
+
+    def __init__(
+        self,
+        *,
+        sql_conn_id: str,
+        source: Any,
+        table: str = DEFAULT_TABLE,
+        list_table: str = DEFAULT_LIST_TABLE,
+        create_table: bool = True,
+        fast_path: bool = True,
+        batch_size: int = 5000,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(sql_conn_id, str) or not sql_conn_id.strip():
+            raise LaunchDarklyUsageValidationError("sql_conn_id", sql_conn_id, "a connection id")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise LaunchDarklyUsageValidationError("batch_size", batch_size, "an integer >= 1")
+        self.sql_conn_id = sql_conn_id
+        self.source = source
+        self.table = table
+        self.list_table = list_table
+        self.create_table = create_table
+        self.fast_path = fast_path
+        self.batch_size = batch_size
+        if "{{" not in str(table) and "{{" not in str(list_table):
+            self._check_tables()  # at DAG parse when the names are plain
+
+    def _check_tables(self) -> None:
+        from airflow_provider_ldusage.transfers._sql import check_table_name
+
+        check_table_name("table", self.table)
+        check_table_name("list_table", self.list_table)
+        if self.table == self.list_table:
+            raise LaunchDarklyUsageValidationError(
+                "list_table", self.list_table, f"a table other than table={self.table!r} (the layouts differ)"
+            )
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow.sdk import BaseHook
+
+        from airflow_provider_ldusage.reading import read_landed
+        from airflow_provider_ldusage.transfers._sql import Loader, dialect_of
+
+        self._check_tables()
+        locations = object_locations(self.source)
+        objects = [read_landed(location) for location in locations]  # every name checked before the DB
+        hook = BaseHook.get_connection(self.sql_conn_id).get_hook()
+        if not hasattr(hook, "get_conn") or not hasattr(hook, "placeholder"):
+            raise LaunchDarklyUsageValidationError(
+                "sql_conn_id", self.sql_conn_id, "a connection whose hook is a common.sql DbApiHook"
+            )
+        dialect = dialect_of(hook)
+        conn = hook.get_conn()
+        results = []
+        try:
+            cursor = _begin(conn, dialect)
+            loader = Loader(cursor, dialect, hook.placeholder, self.fast_path, self.batch_size)
+            for layout, table in (("series", self.table), ("list", self.list_table)):
+                if any(o.layout == layout for o in objects):
+                    loader.ensure_table(table, layout, self.create_table)  # type: ignore[arg-type]
+            for obj in objects:
+                table = self.table if obj.layout == "series" else self.list_table
+                results.append(loader.replace(table, obj))
+                self.log.info(
+                    "%s: %d row(s) in, %d replaced, from %s",
+                    table,
+                    results[-1].inserted,
+                    results[-1].deleted,
+                    obj.uri,
+                )
+            _commit(conn, cursor, dialect)
+        except BaseException:
+            # Anything (a bad row, a lost connection, SIGTERM): the tables stay exactly as they were.
+            _rollback(conn, dialect)
+            raise
+        finally:
+            conn.close()
+        inserted = sum(r.inserted for r in results)
+        deleted = sum(r.deleted for r in results)
+        self.log.info(
+            "Loaded %d object(s): %d row(s) inserted, %d replaced (%s, %s)",
+            len(results),
+            inserted,
+            deleted,
+            dialect,
+            loader.method,
+        )
+        return {
+            "table": self.table,
+            "list_table": self.list_table,
+            "dialect": dialect,
+            "method": loader.method,
+            "objects": len(results),
+            "rows_inserted": inserted,
+            "rows_deleted": deleted,
+            "created": loader.created,
+            "loaded": [
+                {"path": r.uri, "table": r.table, "rows": r.inserted, "replaced": r.deleted} for r in results
+            ],
+        }
+
+
+def object_locations(source: Any) -> list[str]:
+    """The object paths/URIs in ``source`` (module docstring), earlier windows first, each once.
+
+    :raises LaunchDarklyUsageValidationError: for anything that is neither a summary nor a location.
+    """
+    found: list[str] = []
+
+    def visit(item: Any) -> None:
+        if item is None:
+            return
+        if isinstance(item, str):
+            if item.strip():
+                found.append(item.strip())
+            return
+        if isinstance(item, dict):
+            for earlier in item.get("lookback") or ():
+                visit(earlier)
+            path = item.get("path")
+            if not isinstance(path, str):
+                raise LaunchDarklyUsageValidationError(
+                    "source",
+                    {k: item[k] for k in list(item)[:4]},
+                    "usage operators' summaries (with 'path': they ran with output_path=) or object paths",
+                )
+            found.append(path)
+            return
+        if hasattr(item, "__fspath__"):
+            found.append(str(item))
+            return
+        if hasattr(item, "__len__") and hasattr(item, "__getitem__"):
+            # lists, tuples, and Airflow's lazy sequence of a mapped task's outputs (read by index)
+            for index in range(len(item)):
+                visit(item[index])
+            return
+        raise LaunchDarklyUsageValidationError(
+            "source", type(item).__name__, "a summary dict, a path or URI, or a list of them"
+        )
+
+    visit(source)
+    return list(dict.fromkeys(found))
+
+
+def _begin(conn: Any, dialect: str) -> Any:
+    if dialect == "sqlite":
+        # Python's sqlite3 would commit DDL implicitly; take control so CREATE TABLE is rolled back too.
+        conn.isolation_level = None
+        cursor = conn.cursor()
+        cursor.execute("BEGIN IMMEDIATE")  # one writer at a time: concurrent loads queue, never interleave
+        return cursor
+    if getattr(conn, "autocommit", False) is True:
+        conn.autocommit = False
+    return conn.cursor()
+
+
+def _commit(conn: Any, cursor: Any, dialect: str) -> None:
+    if dialect == "sqlite":
+        cursor.execute("COMMIT")
+    else:
+        conn.commit()
+
+
+def _rollback(conn: Any, dialect: str) -> None:
+    try:
+        if dialect == "sqlite":
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        else:
+            conn.rollback()
+    except Exception:  # the connection may be gone: the database rolls back an unfinished transaction
+        pass
