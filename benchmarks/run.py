@@ -1,6 +1,7 @@
-"""Run the five benchmarks, print one table, and write it with the machine to ``benchmarks/results.md``.
+"""Run the seven benchmarks, print one table, and write it with the machine to ``benchmarks/results.md``.
 
-Usage: ``make bench`` (or ``.venv/bin/python benchmarks/run.py [import|request|rows|ratelimit|budget ...]``).
+Usage: ``make bench`` (or ``.venv/bin/python benchmarks/run.py [KEY ...]``, KEY one of ``import``,
+``request``, ``rows``, ``ratelimit``, ``budget``, ``landed``, ``sql``).
 
 Exit status: 0 when every benchmark ran, whether or not it met its target (the table says pass/fail);
 1 when a benchmark crashed (its rows say ``error`` and the traceback is printed and written).
@@ -31,6 +32,8 @@ BENCHMARKS = (
     ("rows", "Rows throughput and memory", "rows_throughput"),
     ("ratelimit", "Rate-limit utilisation", "rate_limit"),
     ("budget", "Budget forecast backtest", "budget_backtest"),
+    ("landed", "Landed size per format", "landed_size"),
+    ("sql", "SQL load into PostgreSQL", "sql_load"),
 )
 HEADERS = ("figure", "ours", "baseline", "ratio", "target", "result")
 

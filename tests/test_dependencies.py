@@ -37,12 +37,13 @@ DISTRIBUTION = {
     # The pytest plugin module is loaded only by pytest itself (entry point pytest11).
     "pytest": "pytest",
 }
-#: The modules that import an optional extra's distribution (openlineage, parquet, sql); nothing imports them
-#: at module level (tests/test_import_graph.py and the import-cost benchmark watch that).
-LAZY_EXTRA_MODULES = {
-    "airflow_provider_ldusage/operators/_lineage.py",
-    "airflow_provider_ldusage/parquet.py",
-    "airflow_provider_ldusage/transfers/_sql.py",
+#: Extra -> the only modules that may import its distributions; nothing imports those modules at module level
+#: (tests/test_import_graph.py and the import-cost benchmark watch that). The sql extra (common.sql, and any
+#: database driver it brings) belongs to the SQL side of the transfer alone: the operator module stays light.
+EXTRA_MODULES = {
+    "openlineage": {"airflow_provider_ldusage/operators/_lineage.py"},
+    "parquet": {"airflow_provider_ldusage/parquet.py"},
+    "sql": {"airflow_provider_ldusage/transfers/_sql.py"},
 }
 #: Distributions that need not be runtime dependencies, and why.
 NOT_RUNTIME = {"pytest": "testing/pytest_plugin.py is loaded only by a running pytest"}
@@ -77,20 +78,40 @@ def _distribution(module: str) -> str:
     raise AssertionError(f"no distribution known for {module!r}: declare it in pyproject.toml, map it here")
 
 
+def _allowed_by_an_extra(dist: str, files: set[str], extras: dict[str, list[str]]) -> bool:
+    """Whether ``dist`` belongs to an extra whose modules (:data:`EXTRA_MODULES`) include all ``files``."""
+    return any(
+        dist in {_name(r) for r in extras.get(extra, ())} and files <= modules
+        for extra, modules in EXTRA_MODULES.items()
+    )
+
+
 def test_every_imported_distribution_is_declared() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     runtime = {_name(r) for r in project["dependencies"]}
-    extras = {_name(r) for reqs in project["optional-dependencies"].values() for r in reqs}
+    extras = project["optional-dependencies"]
     undeclared = {}
     for module, files in sorted(_imports().items()):
         dist = _distribution(module)
         if dist in runtime or dist in NOT_RUNTIME:
             continue
-        # Extras may only be imported by the module that needs them, which is loaded lazily.
-        if dist in extras and files <= LAZY_EXTRA_MODULES:
+        # An extra's distribution may only be imported by the modules of that extra, loaded lazily.
+        if _allowed_by_an_extra(dist, files, extras):
             continue
         undeclared[module] = (dist, sorted(files))
     assert undeclared == {}
+
+
+def test_an_extra_is_imported_only_by_its_own_modules() -> None:
+    """The rule above, shown failing: common.sql imported by the operator module (parsed with every DAG
+    file) or by another extra's module is refused; from transfers/_sql.py it is allowed."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    dist = _distribution("airflow.providers.common.sql.hooks.sql")
+    assert dist in {_name(r) for r in extras["sql"]}
+    assert _allowed_by_an_extra(dist, {"airflow_provider_ldusage/transfers/_sql.py"}, extras)
+    assert not _allowed_by_an_extra(dist, {"airflow_provider_ldusage/transfers/usage_to_sql.py"}, extras)
+    assert not _allowed_by_an_extra(dist, {"airflow_provider_ldusage/parquet.py"}, extras)
+    assert "airflow.providers.common.sql.hooks.sql" in _imports()  # the transfer does import it
 
 
 def test_the_airflow_bound_is_the_compatibility_runs_range() -> None:

@@ -24,7 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
+from airflow_provider_ldusage.exceptions import (
+    LaunchDarklyUsageConfigError,
+    LaunchDarklyUsageError,
+    LaunchDarklyUsageValidationError,
+)
 from airflow_provider_ldusage.schema import Column, Layout, columns_of
 
 Dialect = Literal["sqlite", "postgresql", "generic"]
@@ -87,12 +91,43 @@ def ddl(dialect: Dialect, layout: Layout, table: str) -> list[str]:
     lines = ",\n".join(
         f"    {c.name} {types[c.type]}{'' if c.nullable else ' NOT NULL'}" for c in columns_of(layout)
     )
-    bare = table.rsplit(".", 1)[-1]
+    schema, _, bare = table.rpartition(".")
+    # SQLite names the index's schema on the index (CREATE INDEX main.x ON t); the others on the table.
+    name, target = (
+        (f"{schema}.{bare}_key", bare) if schema and dialect == "sqlite" else (f"{bare}_key", table)
+    )
     if layout == "series":
-        index = f"CREATE UNIQUE INDEX {bare}_key ON {table} ({', '.join(SERIES_KEY)})"
+        index = f"CREATE UNIQUE INDEX {name} ON {target} ({', '.join(SERIES_KEY)})"
     else:
-        index = f"CREATE INDEX {bare}_key ON {table} ({', '.join(LIST_KEY)})"
+        index = f"CREATE INDEX {name} ON {target} ({', '.join(LIST_KEY)})"
     return [f"CREATE TABLE {table} (\n{lines}\n)", index]
+
+
+def db_api_hook(conn_id: str) -> Any:
+    """The ``common.sql`` ``DbApiHook`` of connection ``conn_id``.
+
+    :raises LaunchDarklyUsageConfigError: when ``apache-airflow-providers-common-sql`` is missing (the
+        message names the extra).
+    :raises LaunchDarklyUsageValidationError: naming ``sql_conn_id`` when the connection's hook is not a
+        ``DbApiHook`` (an HTTP or cloud-storage connection, say).
+    """
+    try:
+        from airflow.providers.common.sql.hooks.sql import DbApiHook
+    except ImportError as error:
+        raise LaunchDarklyUsageConfigError(
+            "Loading into SQL needs apache-airflow-providers-common-sql: "
+            "pip install 'airflow-provider-ldusage[sql]' (and the database's provider)"
+        ) from error
+    from airflow.sdk import BaseHook
+
+    hook = BaseHook.get_connection(conn_id).get_hook()
+    if not isinstance(hook, DbApiHook):
+        raise LaunchDarklyUsageValidationError(
+            "sql_conn_id",
+            conn_id,
+            f"a connection whose hook is a common.sql DbApiHook (its hook is a {type(hook).__name__})",
+        )
+    return hook
 
 
 def dialect_of(hook: Any) -> Dialect:
@@ -139,6 +174,7 @@ class CsvStream(io.RawIOBase):
         self._rows = rows
         self._buffer = b""
         self.count = 0
+        self.error: BaseException | None = None  # what reading the rows raised, if anything
         self._sink = io.StringIO()
         self._writer = csv.writer(self._sink, lineterminator="\n")
 
@@ -161,7 +197,11 @@ class CsvStream(io.RawIOBase):
             self._sink.truncate()
 
     def read(self, size: int = -1) -> bytes:
-        self._fill(size if size and size > 0 else 1 << 62)
+        try:
+            self._fill(size if size and size > 0 else 1 << 62)
+        except BaseException as error:  # psycopg2 turns it into "COPY failed": keep it for the loader
+            self.error = error
+            raise
         if size is None or size < 0:
             data, self._buffer = self._buffer, b""
         else:
@@ -169,7 +209,11 @@ class CsvStream(io.RawIOBase):
         return data
 
     def readline(self, size: int | None = -1) -> bytes:  # psycopg2 may ask for lines
-        self._fill(1 << 16)
+        try:
+            self._fill(1 << 16)
+        except BaseException as error:
+            self.error = error
+            raise
         end = self._buffer.find(b"\n") + 1 or len(self._buffer)
         data, self._buffer = self._buffer[:end], self._buffer[end:]
         return data
@@ -220,21 +264,41 @@ class Loader:
     # --- tables -----------------------------------------------------------------------------------------
 
     def existing_columns(self, table: str) -> list[str]:
-        """The columns of ``table`` in order; empty when it does not exist."""
-        if self.dialect == "sqlite":
-            self.cursor.execute(f"PRAGMA table_info({table})")
-            return [row[1] for row in self.cursor.fetchall()]
+        """The columns of ``table`` in order, lower-cased; empty when it does not exist.
+
+        Unquoted names are case-insensitive in SQL (PostgreSQL folds them to lower case, some databases to
+        upper case), so the table is looked up, and its columns compared, without regard to case.
+        """
         schema, _, bare = table.rpartition(".")
+        if self.dialect == "sqlite":
+            self.cursor.execute(f"PRAGMA {schema + '.' if schema else ''}table_info({bare})")
+            return [str(_first(row, 1)).lower() for row in self.cursor.fetchall()]
         mark = self.placeholder
-        where = f"table_schema = {mark}" if schema else "table_schema = current_schema()"
-        if self.dialect == "generic" and not schema:
-            where = "1 = 1"
+        if self.dialect == "postgresql":  # unquoted identifiers fold to lower case
+            name = f"table_name = {mark}"
+            where = f"table_schema = {mark}" if schema else "table_schema = current_schema()"
+            parameters: tuple[str, ...] = (bare.lower(), schema.lower()) if schema else (bare.lower(),)
+        else:
+            name = f"LOWER(table_name) = {mark}"
+            where = f"LOWER(table_schema) = {mark}" if schema else "1 = 1"
+            parameters = (bare.lower(), schema.lower()) if schema else (bare.lower(),)
         self.cursor.execute(
             "SELECT column_name FROM information_schema.columns "
-            f"WHERE table_name = {mark} AND {where} ORDER BY ordinal_position",
-            (bare, schema) if schema else (bare,),
+            f"WHERE {name} AND {where} ORDER BY ordinal_position",
+            parameters,
         )
-        return [row[0] for row in self.cursor.fetchall()]
+        return [str(_first(row, 0)).lower() for row in self.cursor.fetchall()]
+
+    def lock(self, table: str) -> None:
+        """Serialise loads into ``table`` until this transaction ends (PostgreSQL: a transaction-level
+        advisory lock, so concurrent loads — mapped tasks, overlapping runs — queue instead of racing to
+        create the table or to insert a bucket twice; SQLite: ``BEGIN IMMEDIATE`` already does)."""
+        if self.dialect == "postgresql":
+            self.cursor.execute(
+                f"SELECT pg_advisory_xact_lock(hashtext({self.placeholder}))",
+                (f"airflow_provider_ldusage:{table.lower()}",),
+            )
+            self.cursor.fetchall()
 
     def ensure_table(self, table: str, layout: Layout, create: bool) -> None:
         """Create ``table`` when missing (if allowed); refuse a table whose columns are another layout's."""
@@ -271,6 +335,8 @@ class Loader:
         mark = self.placeholder
         if obj.layout == "series":
             low, high, inclusive = obj.window_start, obj.window_end, False
+            if low is None or high is None:  # the operator refuses these before the transaction
+                raise LaunchDarklyUsageError(f"{obj.uri}: a series object without a window cannot be loaded")
             earliest = latest = None
             for row in obj.rows():  # the object's own bucket range, should it reach outside its window
                 when = _instant(row["time"])
@@ -317,7 +383,14 @@ class Loader:
         statement = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
         stream = CsvStream(tuples)
         if hasattr(self.cursor, "copy_expert"):  # psycopg2
-            self.cursor.copy_expert(statement, stream, size=1 << 16)
+            try:
+                self.cursor.copy_expert(statement, stream, size=1 << 16)
+            except Exception as error:
+                # psycopg2 reports an exception raised while reading the rows as "COPY failed: error in
+                # .read() call"; raise the rows' own error (a broken object, say) instead.
+                if stream.error is not None and stream.error is not error:
+                    raise stream.error from error
+                raise
         elif hasattr(self.cursor, "copy"):  # psycopg 3
             with self.cursor.copy(statement) as copy:
                 while chunk := stream.read(1 << 16):
@@ -342,6 +415,13 @@ def insert_batches(cursor: Any, sql: str, tuples: Iterable[tuple], batch_size: i
         cursor.executemany(sql, batch)
         count += len(batch)
     return count
+
+
+def _first(row: Any, index: int) -> Any:
+    """Cell ``index`` of a fetched row, also from cursors that return mappings (``RealDictCursor``)."""
+    if isinstance(row, dict):
+        return list(row.values())[index]
+    return row[index]
 
 
 def _instant(text: str) -> datetime:

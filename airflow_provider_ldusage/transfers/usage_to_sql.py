@@ -30,15 +30,18 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
     into SQL*), deletes the rows each object replaces — same endpoint and filter set, bucket times inside
     its window (list objects: the same window or as-of instant) — and inserts its rows; any failure rolls
     everything back, so the tables are exactly as they were. Re-runs, ``lookback`` refreshes and backfills
-    over overlapping windows therefore never duplicate a row. PostgreSQL gets ``COPY``; other databases
-    batched ``executemany``.
+    over overlapping windows therefore never duplicate a row. Concurrent loads into one table queue (SQLite:
+    ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-level advisory lock per table). PostgreSQL gets ``COPY``;
+    other databases batched ``executemany``. Every argument, and every object's name, is checked before the
+    database is touched.
 
     :param sql_conn_id: any connection whose hook is a ``common.sql`` ``DbApiHook`` (sqlite, postgres, …;
         templated).
     :param source: what to load (templated): a usage operator's XCom summary, a list of them (a mapped
         task's output, several tasks' outputs; nested lists are flattened; a summary's ``lookback``
         windows are loaded too, before it), or object paths/URIs. ``None`` items (skipped mapped tasks)
-        are ignored.
+        are ignored; a summary or list rendered as text by a template (JSON or Python's ``repr``) is read
+        back.
     :param table: the series table (templated; optionally schema-qualified).
     :param list_table: the table for list endpoints' rows (SDKs, SDK versions, ranking; templated).
     :param create_table: create missing tables (default); with ``False`` a missing table is an error.
@@ -67,6 +70,9 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
             raise LaunchDarklyUsageValidationError("sql_conn_id", sql_conn_id, "a connection id")
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise LaunchDarklyUsageValidationError("batch_size", batch_size, "an integer >= 1")
+        for name, flag in (("create_table", create_table), ("fast_path", fast_path)):
+            if not isinstance(flag, bool):
+                raise LaunchDarklyUsageValidationError(name, flag, "True or False")
         self.sql_conn_id = sql_conn_id
         self.source = source
         self.table = table
@@ -88,27 +94,33 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
             )
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow.sdk import BaseHook
-
-        from airflow_provider_ldusage.reading import read_landed
-        from airflow_provider_ldusage.transfers._sql import Loader, dialect_of
+        from airflow_provider_ldusage.transfers._sql import Loader, db_api_hook, dialect_of
 
         self._check_tables()
-        locations = object_locations(self.source)
-        objects = [read_landed(location) for location in locations]  # every name checked before the DB
-        hook = BaseHook.get_connection(self.sql_conn_id).get_hook()
-        if not hasattr(hook, "get_conn") or not hasattr(hook, "placeholder"):
-            raise LaunchDarklyUsageValidationError(
-                "sql_conn_id", self.sql_conn_id, "a connection whose hook is a common.sql DbApiHook"
-            )
+        objects = landed_objects(self.source)  # every name checked before the database is touched
+        if not objects:
+            self.log.info("Nothing to load: source holds no landed object")
+            return {
+                "table": self.table,
+                "list_table": self.list_table,
+                "dialect": None,
+                "method": None,
+                "objects": 0,
+                "rows_inserted": 0,
+                "rows_deleted": 0,
+                "created": [],
+                "loaded": [],
+            }
+        hook = db_api_hook(self.sql_conn_id)
         dialect = dialect_of(hook)
         conn = hook.get_conn()
         results = []
         try:
             cursor = _begin(conn, dialect)
             loader = Loader(cursor, dialect, hook.placeholder, self.fast_path, self.batch_size)
-            for layout, table in (("series", self.table), ("list", self.list_table)):
+            for layout, table in (("series", self.table), ("list", self.list_table)):  # always this order
                 if any(o.layout == layout for o in objects):
+                    loader.lock(table)
                     loader.ensure_table(table, layout, self.create_table)  # type: ignore[arg-type]
             for obj in objects:
                 table = self.table if obj.layout == "series" else self.list_table
@@ -152,6 +164,30 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
         }
 
 
+def landed_objects(source: Any) -> list[Any]:
+    """The :class:`~airflow_provider_ldusage.reading.LandedObject` of every location in ``source``.
+
+    :raises LaunchDarklyUsageValidationError: naming ``source`` for a location that is not a landed usage
+        object, or a series object without a window.
+    """
+    from airflow_provider_ldusage.reading import read_landed
+
+    objects = []
+    for location in object_locations(source):
+        try:
+            obj = read_landed(location)
+        except ValueError as error:
+            raise LaunchDarklyUsageValidationError("source", location, str(error)) from error
+        if obj.layout == "series" and (obj.window_start is None or obj.window_end is None):
+            raise LaunchDarklyUsageValidationError(
+                "source",
+                location,
+                "a series object named by its window (<start>_<end>), not an as-of instant",
+            )
+        objects.append(obj)
+    return objects
+
+
 def object_locations(source: Any) -> list[str]:
     """The object paths/URIs in ``source`` (module docstring), earlier windows first, each once.
 
@@ -163,8 +199,12 @@ def object_locations(source: Any) -> list[str]:
         if item is None:
             return
         if isinstance(item, str):
-            if item.strip():
-                found.append(item.strip())
+            text = item.strip()
+            if text[:1] in ("{", "["):
+                # a summary or a list rendered as text (a Jinja template without native rendering)
+                visit(_literal(text))
+            elif text:
+                found.append(text)
             return
         if isinstance(item, dict):
             for earlier in item.get("lookback") or ():
@@ -222,3 +262,20 @@ def _rollback(conn: Any, dialect: str) -> None:
             conn.rollback()
     except Exception:  # the connection may be gone: the database rolls back an unfinished transaction
         pass
+
+
+def _literal(text: str) -> Any:
+    """A summary or list that a template rendered as text: JSON, or Python's ``repr`` of it."""
+    import ast
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError) as error:
+        raise LaunchDarklyUsageValidationError(
+            "source", text[:200], "a summary, a list of summaries or paths (as objects, JSON or Python text)"
+        ) from error

@@ -81,9 +81,7 @@ Row = tuple[str, tuple[tuple[str, Any], ...], Any]
 
 def tidy(rows: Iterable[Mapping[str, Any]]) -> Counter[Row]:
     """Landed rows as a multiset of (time, dimensions, value): the series key is checked on its own."""
-    return Counter(
-        (row["time"], tuple(sorted(row["dimensions"].items())), row["value"]) for row in rows
-    )
+    return Counter((row["time"], tuple(sorted(row["dimensions"].items())), row["value"]) for row in rows)
 
 
 def expected(

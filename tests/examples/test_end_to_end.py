@@ -149,8 +149,8 @@ def warehouse_counts(storage_root: Path) -> tuple[int, int]:
     """Rows in the example warehouse's series table, and distinct (endpoint, filter set, bucket, series)."""
     with warehouse(storage_root) as db:
         total, distinct = db.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT endpoint || '|' || filter_set || '|' || time || '|' || series_key)"
-            " FROM launchdarkly_usage"
+            "SELECT COUNT(*), COUNT(DISTINCT endpoint || '|' || filter_set || '|' || time || '|' "
+            "|| series_key) FROM launchdarkly_usage"
         ).fetchone()
     return int(total), int(distinct)
 

@@ -77,5 +77,9 @@ def postgres_server(folder: Path) -> Iterator[PostgresServer]:
     finally:
         try:
             commands.pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=pgdata, user=user, timeout=60)
+        except Exception as error:  # it was not running any more: say why, from its log, before it goes
+            log = pgdata / "server.log"
+            tail = log.read_text(errors="replace")[-4000:] if log.exists() else "(no log)"
+            raise RuntimeError(f"PostgreSQL on port {port} had stopped; its log ends:\n{tail}") from error
         finally:
             shutil.rmtree(pgdata, ignore_errors=True)

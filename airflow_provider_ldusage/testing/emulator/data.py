@@ -199,7 +199,10 @@ class SyntheticData:
         model = MODELS[query.operation_id]
         metric, cells = self.cells(query)
         groups = self._groups(model, query, cells)
-        aggregation = query.aggregation or model.aggregation
+        # No aggregationType sent: LaunchDarkly's documented default for the operation (the catalogue's),
+        # else the model's own for operations that take none.
+        family = BY_OPERATION[query.operation_id].family
+        aggregation = query.aggregation or family.default_aggregation or model.aggregation
         if aggregation == "daily_incremental":
             aggregation = "incremental"
         if BY_OPERATION[query.operation_id].family.auto_rule == "length":

@@ -1,0 +1,149 @@
+"""Benchmark 6 — landed size per format: bytes landed per byte of response, and write time against jsonl.
+
+The response is benchmark 3's one-year, 1,000-series SeriesListRep (``rows_throughput.response_bytes``,
+about 4 MB of compact JSON, 365,000 points). It becomes rows as an operator makes them —
+``core.response.decode_lazily``, then ``rows.UsageRows`` with the ``filter_set`` and ``request`` an operator
+gives it and the response's ``fetched_at`` — and ``landing.write_rows`` lands those rows once in every
+format of ``landing.OUTPUT_FORMATS`` to a local folder through ``ObjectStoragePath``.
+
+Figures: landed object bytes / response JSON bytes per format (the response is the baseline). Targets:
+parquet, jsonl.gz and csv.gz at most 1.0 (a compressed landing should not be larger than what LaunchDarkly
+sent); jsonl and csv are reported without a target (the tidy layout repeats each series' key and dimensions
+on every row, so uncompressed text is many times the response). Also the write time of each format relative
+to jsonl, in the same run: repeats alternate the order of the formats, best of the repeats, each write a
+first landing (the previous object is deleted, untimed).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from _common import SCRATCH, BenchResult, Figure, airflow_env, fmt_ms, fmt_ratio, median, verdict
+from rows_throughput import END, GROUP_BY, OPERATION, POINTS, START, response_bytes
+
+REPEATS = 3
+TARGET_COMPRESSED = 1.0
+TARGETED = ("jsonl.gz", "csv.gz", "parquet")
+OUT_DIR = SCRATCH / "landed"
+FETCHED_AT = datetime(2026, 1, 1, 0, 5, 17, tzinfo=timezone.utc)
+
+
+def build_rows(body: bytes) -> Any:
+    """The rows of ``body``, as an operator builds them (lazily decoded, with filter set and request)."""
+    from airflow_provider_ldusage.catalogue import endpoint
+    from airflow_provider_ldusage.core.request import build_request
+    from airflow_provider_ldusage.core.response import decode_lazily
+    from airflow_provider_ldusage.landing import arguments_hash
+    from airflow_provider_ldusage.rows import UsageRows
+
+    arguments: dict[str, Any] = {"start": START, "end": END, "group_by": GROUP_BY}
+    request = build_request(endpoint(OPERATION), arguments, now=END)
+    rows = UsageRows(
+        request.endpoint,
+        request.start,
+        request.end,
+        {
+            "filters": {},
+            "group_by": GROUP_BY,
+            "aggregation": "month_to_date",
+            "granularity": "daily",
+            "time_unit": "ms",
+        },
+        filter_set=arguments_hash({"group_by": GROUP_BY}),
+    )
+    rows.add(decode_lazily(request, body), fetched_at=FETCHED_AT)
+    return rows
+
+
+def run() -> BenchResult:
+    os.environ.update(airflow_env())
+    from airflow_provider_ldusage.landing import OUTPUT_FORMATS, storage_path, write_rows
+
+    shutil.rmtree(OUT_DIR, ignore_errors=True)
+    body = response_bytes()
+    size = len(body)
+    rows = build_rows(body)
+    if len(rows) != POINTS:
+        raise RuntimeError(f"expected {POINTS} rows, got {len(rows)}")
+    folder = storage_path(OUT_DIR)
+    targets = {fmt: folder / f"x.{fmt}" for fmt in OUTPUT_FORMATS}
+
+    def land(fmt: str) -> tuple[float, float, int]:
+        target = targets[fmt]
+        if target.exists():
+            target.unlink()
+        gc.collect()
+        c0, t0 = time.process_time(), time.perf_counter()
+        written = write_rows(rows, target, fmt)  # type: ignore[arg-type]
+        t1, c1 = time.perf_counter(), time.process_time()
+        return t1 - t0, c1 - c0, written
+
+    for fmt in OUTPUT_FORMATS:  # warm-up: imports (pyarrow), the folder, the file system
+        land(fmt)
+    wall: dict[str, list[float]] = {fmt: [] for fmt in OUTPUT_FORMATS}
+    cpu: dict[str, list[float]] = {fmt: [] for fmt in OUTPUT_FORMATS}
+    for i in range(REPEATS):
+        order = OUTPUT_FORMATS if i % 2 == 0 else tuple(reversed(OUTPUT_FORMATS))
+        for fmt in order:
+            seconds, cpu_seconds, _ = land(fmt)
+            wall[fmt].append(seconds)
+            cpu[fmt].append(cpu_seconds)
+    landed = {fmt: targets[fmt].stat().st_size for fmt in OUTPUT_FORMATS}
+    best = {fmt: min(values) for fmt, values in wall.items()}
+    best_cpu = {fmt: min(values) for fmt, values in cpu.items()}
+
+    figures: list[Figure] = []
+    for fmt in OUTPUT_FORMATS:
+        ratio = landed[fmt] / size
+        targeted = fmt in TARGETED
+        figures.append(
+            Figure(
+                f"6. landed bytes / response bytes, {fmt}",
+                f"{landed[fmt] / 1e6:.1f} MB",
+                f"{size / 1e6:.1f} MB (response JSON)",
+                fmt_ratio(ratio),
+                "≤ 1.0x response" if targeted else "— (no target)",
+                verdict(ratio <= TARGET_COMPRESSED) if targeted else "pass",
+            )
+        )
+    for fmt in OUTPUT_FORMATS:
+        if fmt == "jsonl":
+            continue
+        figures.append(
+            Figure(
+                f"6. write time, {fmt} vs jsonl",
+                fmt_ms(best[fmt]),
+                f"{fmt_ms(best['jsonl'])} (jsonl)",
+                fmt_ratio(best[fmt] / best["jsonl"]),
+                "— (no target)",
+                "pass",
+            )
+        )
+    per_format = "; ".join(
+        f"{fmt}: best {fmt_ms(best[fmt])}, median {fmt_ms(median(wall[fmt]))}, CPU {fmt_ms(best_cpu[fmt])} "
+        f"({best_cpu[fmt] / best_cpu['jsonl']:.2f}x jsonl)"
+        for fmt in OUTPUT_FORMATS
+    )
+    notes = [
+        f"Response: {size / 1e6:.2f} MB, {POINTS:,} points (benchmark 3's); rows from decode_lazily + "
+        "UsageRows with a filter set, a request and fetched_at (the 16-column series layout); one object per "
+        "format, written with landing.write_rows to a local folder.",
+        "Landed bytes: "
+        + ", ".join(f"{fmt} {landed[fmt]:,} ({landed[fmt] / size:.2f}x)" for fmt in OUTPUT_FORMATS)
+        + f"; per row: {', '.join(f'{fmt} {landed[fmt] / POINTS:.1f} B' for fmt in OUTPUT_FORMATS)}.",
+        f"Write time, {REPEATS} repeats in alternating format order after one warm-up each, every write a "
+        f"first landing (each write includes decoding the lazily kept slices): {per_format}.",
+    ]
+    shutil.rmtree(OUT_DIR, ignore_errors=True)
+    return BenchResult("Landed size per format", figures, notes)
+
+
+if __name__ == "__main__":
+    import pprint
+
+    pprint.pprint(run())
