@@ -1,12 +1,26 @@
 """Reading landed objects back: any format, either layout, any schema version, as version-1 rows.
 
 :func:`read_landed` takes an object the usage operators landed (a path, a ``file://`` or ``s3://`` URI, or an
-``ObjectStoragePath``) and gives what its name says (operation, filter set, window or as-of instant, format)
-and its rows, streamed (JSON Lines and CSV line by line, gzip decompressed on the fly, Parquet batch by
-batch), typed like :meth:`~airflow_provider_ldusage.rows.UsageRows.iter_dicts` gives them: timestamps as
-ISO-8601 text with ``Z``, json columns decoded, ``value`` an ``int`` (or a ``float`` for service
-connections), ``delayed`` a ``bool`` or ``None``. Objects of an earlier layout (version 0, 0.2.0's
-per-dimension columns) are upgraded row by row (:func:`~airflow_provider_ldusage.schema.upgrade_row`).
+``ObjectStoragePath``) and gives what its name says (operation, filter set, window or as-of instant, format;
+plain and Hive layouts) and its rows, streamed: JSON Lines and CSV chunk by chunk (gzip decompressed on the
+fly), Parquet batch by batch, so memory holds a chunk or a batch, never the object. Rows are dicts with the
+keys of the layout, in its order (:mod:`~airflow_provider_ldusage.schema`), typed like
+:meth:`~airflow_provider_ldusage.rows.UsageRows.iter_dicts` gives them:
+
+- timestamps as ISO-8601 text with ``Z`` (:func:`~airflow_provider_ldusage.core.timeconv.iso`), or ``None``;
+- json columns (``request``, ``dimensions``, ``item``) decoded (dict, list or ``None``). Rows of one object
+  may share a decoded object (as :meth:`~airflow_provider_ldusage.rows.UsageRows.iter_dicts` rows do):
+  copy before changing it;
+- ``value`` as LaunchDarkly sent it: an ``int`` or a ``float``. CSV cells are typed back: integral text
+  is an ``int``, other text a ``float``. Parquet stores ``float64`` on every endpoint; integral values of
+  endpoints documented as integers come back as ``int``;
+- ``delayed`` a ``bool`` or ``None``; ``schema_version`` and ``position`` ``int``.
+
+Objects of an earlier layout are upgraded row by row (:func:`~airflow_provider_ldusage.schema.upgrade_row`):
+version 0 is 0.2.0's per-dimension JSON Lines and CSV, whose ``filter_set`` is their folder's name and
+whose ``fetched_at`` is unknown (``None``). Version-0 CSV cells other than 0.2.0's fixed columns (the
+dimensions, and the fields of list items) stay text: CSV does not say their type. A version this release
+does not know is refused with a :class:`ValueError` that names the object and the version.
 """
 
 from __future__ import annotations
@@ -16,12 +30,12 @@ import gzip
 import io
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 from airflow_provider_ldusage.catalogue import BY_OPERATION, Endpoint
-from airflow_provider_ldusage.landing import OUTPUT_FORMATS, storage_path
+from airflow_provider_ldusage.landing import OUTPUT_FORMATS, storage_path, uri_of
 from airflow_provider_ldusage.schema import (
     SCHEMA_VERSION,
     Layout,
@@ -31,6 +45,11 @@ from airflow_provider_ldusage.schema import (
     value_type,
 )
 
+#: Bytes read (before decompression) per step of the JSON Lines reader.
+CHUNK_BYTES = 1 << 20
+#: Decoded JSON cells kept for re-use (a series' dimensions, the request) before the cache is emptied.
+_JSON_CACHE = 4096
+
 _STAMP = r"\d{8}T\d{6}Z"
 # <hash>/<start>_<end>.<fmt> or <hash>/asof_<instant>.<fmt> (plain layout: the hash is the folder);
 # <hash>_<start>_<end>.<fmt> or <hash>_asof_<instant>.<fmt> (Hive layout: the hash leads the name).
@@ -38,6 +57,15 @@ _NAME = re.compile(
     rf"^(?:(?P<hash>[0-9a-f]{{10}})_)?(?:(?P<start>{_STAMP})_(?P<end>{_STAMP})|asof_(?P<asof>{_STAMP}))"
     rf"\.(?P<format>{'|'.join(re.escape(f) for f in sorted(OUTPUT_FORMATS, key=len, reverse=True))})$"
 )
+_PARTITION = re.compile(r"^(?:month=\d{4}-\d\d|day=\d{4}-\d\d-\d\d)$")
+_FORMS = (
+    "<operationId>/<hash>/<start>_<end>.<format> or <operationId>/<hash>/asof_<instant>.<format> (plain), "
+    "operation=<operationId>/<month=YYYY-MM|day=YYYY-MM-DD>/<hash>_<start>_<end>.<format> or "
+    "…/<hash>_asof_<instant>.<format> (Hive)"
+)
+# Version 0 (0.2.0) wrote these columns with types of their own; every other column (the dimensions, the
+# fields of list items) is text in its CSV.
+_V0_CSV_TYPES = {"value": "number", "delayed": "bool", "request": "json", "series": "int"}
 
 
 def _iso(stamp: str | None) -> str | None:
@@ -67,7 +95,7 @@ class LandedObject:
     window_end: str | None
     as_of: str | None
     format: str
-    _path: Any = None
+    _path: Any = field(default=None, repr=False, compare=False)
 
     @property
     def layout(self) -> Layout:
@@ -84,64 +112,174 @@ class LandedObject:
             yield from self._parquet_rows()
             return
         with self._path.open("rb") as raw:
-            handle = gzip.GzipFile(fileobj=raw) if self.format.endswith(".gz") else raw
+            handle: Any = gzip.GzipFile(fileobj=raw, mode="rb") if self.format.endswith(".gz") else raw
             if self.format.startswith("jsonl"):
-                for position, line in enumerate(handle):
-                    if line.strip():
-                        yield self._current(json.loads(line), position)
+                yield from self._jsonl_rows(handle)
             else:
-                text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
-                for position, cells in enumerate(csv.DictReader(text)):
-                    yield self._current(self._typed(cells), position)
+                yield from self._csv_rows(io.TextIOWrapper(handle, encoding="utf-8", newline=""))
+
+    # --- JSON Lines -------------------------------------------------------------------------------------
+
+    def _jsonl_rows(self, handle: Any) -> Iterator[dict[str, Any]]:
+        import msgspec
+
+        decode_lines = msgspec.json.Decoder().decode_lines
+        position = 0
+        rest = b""
+        while True:
+            chunk = handle.read(CHUNK_BYTES)
+            if not chunk:
+                break
+            chunk = rest + chunk
+            cut = chunk.rfind(b"\n") + 1
+            rest = chunk[cut:]
+            for row in self._decoded(decode_lines, chunk[:cut], position):
+                yield self._current(row, position)
+                position += 1
+        if rest.strip():  # a last line without its newline
+            for row in self._decoded(decode_lines, rest, position):
+                yield self._current(row, position)
+                position += 1
+
+    def _decoded(self, decode_lines: Callable[[bytes], list[Any]], data: bytes, position: int) -> list[Any]:
+        import msgspec
+
+        try:
+            rows = decode_lines(data)
+        except msgspec.DecodeError as exc:
+            raise ValueError(f"{self.uri}: not JSON Lines after row {position}: {exc}") from None
+        for row in rows:
+            if not isinstance(row, dict):
+                raise ValueError(f"{self.uri}: a line after row {position} is not a JSON object")
+        return rows
+
+    # --- CSV --------------------------------------------------------------------------------------------
+
+    def _csv_rows(self, text: Any) -> Iterator[dict[str, Any]]:
+        reader = csv.reader(text)
+        header = next(reader, None)
+        if header is None:
+            return
+        lines: Iterator[list[str]] = reader
+        if "schema_version" in header:
+            kinds: dict[str, str] = {c.name: c.type for c in columns_of(self.layout)}
+            if header != list(kinds):
+                first = next(reader, None)  # a newer layout says so in its first row
+                stated = first[header.index("schema_version")] if first else None
+                if stated and stated != str(SCHEMA_VERSION):
+                    self._refuse(_number(stated))
+                raise ValueError(
+                    f"{self.uri}: the CSV header {header} is not the {self.layout} layout's "
+                    f"columns {list(kinds)}"
+                )
+        else:
+            kinds = _V0_CSV_TYPES
+        cells = _Cells()
+        typed = [(name, cells.converter(kinds.get(name))) for name in header]
+        width = len(typed)
+        for position, line in enumerate(lines):
+            if len(line) != width:
+                raise ValueError(f"{self.uri}: CSV row {position} has {len(line)} cells, the header {width}")
+            yield self._current(
+                {name: convert(cell) for (name, convert), cell in zip(typed, line, strict=True)}, position
+            )
+
+    # --- Parquet ----------------------------------------------------------------------------------------
 
     def _parquet_rows(self) -> Iterator[dict[str, Any]]:
-        from airflow_provider_ldusage.parquet import read_parquet
+        from airflow_provider_ldusage.parquet import ParquetSource
 
-        integral = value_type(self._endpoint) == "int"
+        columns = columns_of(self.layout)
+        names = [c.name for c in columns]
         with self._path.open("rb") as handle:
-            for position, (_layout, version, row) in enumerate(read_parquet(handle)):
-                value = row.get("value")
-                if integral and isinstance(value, float) and value.is_integer():
-                    row["value"] = int(value)  # Parquet holds every value as float64
-                row.setdefault("schema_version", version)
-                yield self._current(row, position)
+            source = ParquetSource(handle)
+            stated = source.metadata.get("ldusage.schema_version")
+            if stated is not None and stated != str(SCHEMA_VERSION):
+                self._refuse(stated)
+            if sorted(source.names) != sorted(names):
+                raise ValueError(
+                    f"{self.uri}: the Parquet columns {source.names} are not the {self.layout} layout's "
+                    f"columns {names}"
+                )
+            integral = value_type(self._endpoint) == "int"
+            for values in source.batches(columns, integral=integral):
+                unknown = set(values[0]) - {SCHEMA_VERSION}  # schema_version, row by row
+                if unknown:
+                    self._refuse(min(unknown))
+                for row in zip(*values, strict=True):
+                    yield dict(zip(names, row, strict=True))
+
+    # --- versions ---------------------------------------------------------------------------------------
 
     def _current(self, row: dict[str, Any], position: int) -> dict[str, Any]:
         version = row.get("schema_version", 0)
         if version == SCHEMA_VERSION:
             return row
+        if version != 0:
+            self._refuse(version)
         return upgrade_row(row, filter_set=self.filter_set, as_of=self.as_of, position=position)
 
-    def _typed(self, cells: dict[str, str]) -> dict[str, Any]:
-        """CSV text cells typed back (empty -> None); unknown columns (version 0 dimensions) stay text."""
-        kinds = {c.name: c.type for c in columns_of(self.layout)}
-        if "schema_version" not in cells:  # version 0: its own few typed columns
-            kinds = {"value": "number", "delayed": "bool", "request": "json", "series": "int"}
-        row: dict[str, Any] = {}
-        for name, text in cells.items():
-            kind = kinds.get(name)
-            if text == "" and kind not in (None, "string"):
-                row[name] = None
-            elif kind == "int":
-                row[name] = int(text)
-            elif kind == "number":
-                row[name] = _number(text)
-            elif kind == "bool":
-                row[name] = text == "true"
-            elif kind == "json":
-                row[name] = json.loads(text)
-            elif text == "" and kind == "string":
-                row[name] = None
-            else:
-                row[name] = text
-        return row
+    def _refuse(self, version: object) -> NoReturn:
+        raise ValueError(
+            f"{self.uri}: schema_version {version!r}: this release of airflow-provider-ldusage reads "
+            f"layouts 0 to {SCHEMA_VERSION}; upgrade it to read newer objects"
+        )
 
 
-def _number(text: str) -> int | float:
+class _Cells:
+    """Converters of CSV text cells by logical type (empty cell -> ``None``); JSON cells decoded once."""
+
+    def __init__(self) -> None:
+        self.json: dict[str, Any] = {}
+
+    def converter(self, kind: str | None) -> Callable[[str], Any]:
+        if kind is None:  # a version-0 dimension or item field: text, as written
+            return _text
+        return {
+            "int": _int,
+            "number": _number,
+            "bool": _bool,
+            "json": self._json,
+            "string": _optional,
+            "timestamp": _optional,
+        }[kind]
+
+    def _json(self, text: str) -> Any:
+        if not text:
+            return None
+        found = self.json.get(text)
+        if found is None:
+            if len(self.json) >= _JSON_CACHE:
+                self.json.clear()
+            found = self.json[text] = json.loads(text)
+        return found
+
+
+def _text(text: str) -> str:
+    return text
+
+
+def _optional(text: str) -> str | None:
+    return text or None
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text else None
+
+
+def _number(text: str) -> int | float | None:
+    if not text:
+        return None
     try:
         return int(text)
     except ValueError:
         return float(text)
+
+
+def _bool(text: str) -> bool | None:
+    if not text:
+        return None
+    return text == "true"
 
 
 def read_landed(location: object) -> LandedObject:
@@ -151,23 +289,20 @@ def read_landed(location: object) -> LandedObject:
     :raises ValueError: when the name is not one the operators give (the message shows the forms).
     """
     path = storage_path(location)
-    from airflow_provider_ldusage.landing import uri_of
-
     match = _NAME.match(path.name)
     parent, grandparent = path.parent, path.parent.parent
     operation: str | None = None
     filter_set: str | None = None
     if match is not None and match.group("hash"):  # Hive: operation=<op>/<month|day>=…/<hash>_…
-        filter_set = match.group("hash")
-        operation = _partition_value(grandparent.name, "operation")
+        if _PARTITION.match(parent.name):
+            filter_set = match.group("hash")
+            operation = _partition_value(grandparent.name, "operation")
     elif match is not None:  # plain: <op>/<hash>/<window>
         filter_set, operation = parent.name, grandparent.name
     if match is None or operation not in BY_OPERATION or not filter_set:
         raise ValueError(
-            f"{uri_of(path)} is not a landed usage object: expected "
-            "<operationId>/<hash>/<start>_<end>.<format>, <operationId>/<hash>/asof_<instant>.<format> "
-            "or operation=<operationId>/<month|day>=<value>/"
-            f"<hash>_<start>_<end>.<format>, with format one of {', '.join(OUTPUT_FORMATS)}"
+            f"{uri_of(path)} is not a landed usage object: expected {_FORMS}, with format one of "
+            f"{', '.join(OUTPUT_FORMATS)} and a LaunchDarkly operationId"
         )
     return LandedObject(
         uri=uri_of(path),

@@ -146,7 +146,9 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         ``"month"`` or ``"day"`` land in the Hive layout,
         ``operation=<operationId>/month=2026-09/<hash>_<start>_<end>.<format>`` (or ``day=2026-09-30``), which
         Athena, BigQuery, Spark, Trino and DuckDB read as one table per operation (its folder is the Asset).
-        Each window must lie inside one UTC month (day), checked before any request.
+        Each window (``lookback`` windows too) must lie inside one UTC month (day), checked before any
+        request; list endpoints without a window are partitioned by their as-of date (the logical date).
+        Needs ``output_path``.
     :param max_xcom_rows: the most rows returned through XCom without ``output_path``; more is an error
         that keeps large results out of the metadata database.
     :param asset_alias: name of the ``AssetAlias`` through which each landing is announced as an event of
@@ -297,7 +299,11 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
             before = preceding_windows(
                 window, self.lookback, period=period, timetable=getattr(dag, "timetable", None)
             )
-            earlier = [self.read_window(context, hook, self.align(w)) for w in before]
+            aligned = [self.align(w) for w in before]
+            for earlier_window in aligned:  # every window must fit a partition before the first request
+                if earlier_window is not None:
+                    check_partition(self.partition_by, earlier_window.start, earlier_window.end)
+            earlier = [self.read_window(context, hook, w) for w in aligned]
             summary = self.read_window(context, hook, window)
             summary["lookback"] = earlier
             return summary

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from airflow_provider_ldusage.catalogue import ENDPOINTS, Endpoint
+from airflow_provider_ldusage.landing import OUTPUT_FORMATS
 from airflow_provider_ldusage.testing.emulator import EmulatorConfig
 from airflow_provider_ldusage.testing.emulator.server import Emulator, run_emulator
 
@@ -29,9 +30,9 @@ LOGICAL = datetime(2026, 6, 10, tzinfo=UTC)
 FLAG = {"project_key": "default", "environment_key": "production", "feature_flag_key": "new-checkout"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def emulator() -> Iterator[Emulator]:
-    """One emulator for the module; ``AIRFLOW_CONN_LAUNCHDARKLY_DEFAULT`` points at it."""
+    """One emulator for the package; ``AIRFLOW_CONN_LAUNCHDARKLY_DEFAULT`` points at it."""
     with run_emulator(EmulatorConfig(seed=1, now=EMULATOR_NOW)) as emu, pytest.MonkeyPatch.context() as mp:
         conn = {"conn_type": "launchdarkly", "host": emu.url, "password": emu.token}
         mp.setenv("AIRFLOW_CONN_LAUNCHDARKLY_DEFAULT", json.dumps(conn))
@@ -141,10 +142,38 @@ def fetch(emulator: Emulator, ep: Endpoint, path: dict[str, str], query: list[tu
     return response.json()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def module_runner(airflow_db: Path) -> Any:
     """A DAG runner usable from module-scoped fixtures (one DAG, many tasks, one ``dag.test``)."""
-    from tests.conftest import TMP_DAGS
+    import os
+
     from tests.operators.conftest import DagRunner
 
-    return DagRunner(TMP_DAGS)
+    # The scratch bundle tests/conftest.py configured (importing that module again would re-run its set-up).
+    bundles = json.loads(os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"])
+    folder = next(b["kwargs"]["path"] for b in bundles if b["name"] == "tmp_dags")
+    return DagRunner(Path(folder))
+
+
+def task_id(label: str, fmt: str) -> str:
+    return f"{label}__{fmt.replace('.', '_')}"
+
+
+@pytest.fixture(scope="package")
+def landed(
+    emulator: Emulator, module_runner: Any, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """Every series and list variant landed in every format by one DAG run: task id -> summary
+    (shared by the schema and round-trip tests)."""
+    out = tmp_path_factory.mktemp("schema")
+    tasks = [
+        (task_id(label, fmt), ep.operator_name, {**kwargs, "output_path": str(out), "output_format": fmt})
+        for label, ep, kwargs in (*series_variants(), *list_variants())
+        for fmt in OUTPUT_FORMATS
+    ]
+    from tests.operators.conftest import xcom
+
+    dag_run = module_runner(dag_source(tasks), logical_date=LOGICAL)
+    failed = [t.task_id for t in dag_run.get_task_instances() if str(t.state) != "success"]
+    assert dag_run.state == "success" and not failed, failed
+    return {tid: xcom(dag_run, tid) for tid, _, _ in tasks}

@@ -17,32 +17,12 @@ import pytest
 from airflow_provider_ldusage.catalogue import ENDPOINTS
 from airflow_provider_ldusage.landing import OUTPUT_FORMATS
 from airflow_provider_ldusage.schema import LIST_COLUMNS, LIST_NAMES, SERIES_COLUMNS, SERIES_NAMES
-from tests.landing.conftest import LOGICAL, dag_source, list_variants, series_variants
-from tests.operators.conftest import xcom
+from tests.landing.conftest import list_variants, series_variants, task_id
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$")
-
-
-def task_id(label: str, fmt: str) -> str:
-    return f"{label}__{fmt.replace('.', '_')}"
-
-
-@pytest.fixture(scope="module")
-def landed(emulator: Any, module_runner: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Every series and list variant landed in every format by one DAG run: task id -> summary."""
-    out = tmp_path_factory.mktemp("schema")
-    tasks = [
-        (task_id(label, fmt), ep.operator_name, {**kwargs, "output_path": str(out), "output_format": fmt})
-        for label, ep, kwargs in (*series_variants(), *list_variants())
-        for fmt in OUTPUT_FORMATS
-    ]
-    dag_run = module_runner(dag_source(tasks), logical_date=LOGICAL)
-    failed = [t.task_id for t in dag_run.get_task_instances() if str(t.state) != "success"]
-    assert dag_run.state == "success" and not failed, failed
-    return {tid: xcom(dag_run, tid) for tid, _, _ in tasks}
 
 
 def _objects(landed: dict[str, Any], variants: list[Any], fmt: str) -> list[tuple[str, Path]]:
@@ -144,7 +124,9 @@ def test_csv_header_is_the_layout_for_every_endpoint(landed: dict[str, Any], fmt
 
 
 def test_parquet_schema_is_identical_for_every_series_endpoint(landed: dict[str, Any]) -> None:
-    schemas = [(label, pq.read_schema(path)) for label, path in _objects(landed, series_variants(), "parquet")]
+    schemas = [
+        (label, pq.read_schema(path)) for label, path in _objects(landed, series_variants(), "parquet")
+    ]
     first = schemas[0][1]
     for label, schema in schemas:
         assert schema.equals(first, check_metadata=True), (label, schema, first)
@@ -160,7 +142,9 @@ def test_parquet_schema_is_identical_for_every_series_endpoint(landed: dict[str,
     # and the row groups read back as one table across every endpoint
     tables = [pq.read_table(path) for _, path in _objects(landed, series_variants(), "parquet")]
     combined = pa.concat_tables(tables)
-    assert combined.num_rows == sum(landed[task_id(label, "parquet")]["rows"] for label, _, _ in series_variants())
+    assert combined.num_rows == sum(
+        landed[task_id(label, "parquet")]["rows"] for label, _, _ in series_variants()
+    )
 
 
 def test_parquet_schema_is_identical_for_every_list_endpoint(landed: dict[str, Any]) -> None:
@@ -169,7 +153,9 @@ def test_parquet_schema_is_identical_for_every_list_endpoint(landed: dict[str, A
         assert schema.equals(schemas[0][1], check_metadata=True), label
     first = schemas[0][1]
     assert first.names == list(LIST_NAMES)
-    assert first.field("position").type == pa.int64() and first.field("as_of").type == pa.timestamp("ms", tz="UTC")
+    assert first.field("position").type == pa.int64() and first.field("as_of").type == pa.timestamp(
+        "ms", tz="UTC"
+    )
 
 
 def test_formats_hold_the_same_rows(landed: dict[str, Any]) -> None:

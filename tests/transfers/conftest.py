@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -24,10 +26,20 @@ _databases = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    """A PostgreSQL 16 server on 127.0.0.1, started for the session and stopped (data removed) after it."""
-    with postgres_server(tmp_path_factory.mktemp("postgres")) as server:
-        yield server
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL 16 server on 127.0.0.1, started for the session and stopped (data removed) after it.
+
+    Its data lives in a folder of its own under the system's temp directory, not under pytest's
+    ``pytest-of-<user>``: as root the server runs as another user, who needs to traverse every parent
+    folder, and each new pytest session (another run on the same machine) makes ``pytest-of-<user>``
+    private again, which would cut a running server off from its own files.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="ldusage-test-pg-"))
+    try:
+        with postgres_server(folder) as server:
+            yield server
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
@@ -158,8 +170,11 @@ def landed(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
     from airflow_provider_ldusage.testing.emulator import EmulatorConfig
     from airflow_provider_ldusage.testing.emulator.server import run_emulator
-    from tests.conftest import TMP_DAGS
     from tests.operators.conftest import DagRunner
+
+    # The scratch DAG folder tests/conftest.py configured (importing tests.conftest would run it again).
+    bundles = json.loads(os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"])
+    dags_folder = Path(next(b["kwargs"]["path"] for b in bundles if b["name"] == "tmp_dags"))
 
     out = tmp_path_factory.mktemp("lake")
     days = [
@@ -174,7 +189,7 @@ def landed(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         previous = os.environ.get("AIRFLOW_CONN_LAUNCHDARKLY_DEFAULT")
         os.environ["AIRFLOW_CONN_LAUNCHDARKLY_DEFAULT"] = json.dumps(conn)
         try:  # only for the landing run: the session's other tests see the environment as it was
-            dag_run = DagRunner(TMP_DAGS)(LANDING_DAG.format(out=str(out), days=days))
+            dag_run = DagRunner(dags_folder)(LANDING_DAG.format(out=str(out), days=days))
         finally:
             if previous is None:
                 os.environ.pop("AIRFLOW_CONN_LAUNCHDARKLY_DEFAULT", None)

@@ -99,11 +99,10 @@ op.execute({})
 """
 
 
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # COPY is PostgreSQL's
 def test_a_copy_killed_mid_stream_leaves_the_table_as_it_was(
     landed: Landed, database: Database, tmp_path: Path
 ) -> None:
-    if database.kind != "postgresql":
-        pytest.skip("COPY is PostgreSQL's")
     load(landed.summaries["month"])
     before = database.contents()
     marker = tmp_path / "copying"
@@ -186,13 +185,12 @@ def _set_connection_extra(monkeypatch: pytest.MonkeyPatch, **extra: Any) -> None
     monkeypatch.setenv(variable, json.dumps({**json.loads(os.environ[variable]), "extra": extra}))
 
 
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("cursor", [None, "realdictcursor"])
 def test_psycopg2_loads_through_copy_expert_too(
     landed: Landed, database: Database, monkeypatch: pytest.MonkeyPatch, cursor: str | None
 ) -> None:
     """The postgres provider uses psycopg 3 with SQLAlchemy 2 and psycopg2 otherwise (Airflow 3.1)."""
-    if database.kind != "postgresql":
-        pytest.skip("a PostgreSQL driver")
     from airflow.providers.postgres.hooks import postgres
 
     monkeypatch.setattr(postgres, "USE_PSYCOPG3", False)
@@ -277,15 +275,14 @@ def test_a_connection_that_is_not_sql_is_refused(landed: Landed, monkeypatch: py
     assert "api-secret-token" not in str(caught.value)
 
 
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # SQLite connections have no password
 def test_the_result_and_the_log_carry_no_secret(
     landed: Landed, database: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    if database.kind == "postgresql":  # (the test server trusts loopback: the password is sent, and ignored)
-        variable = f"AIRFLOW_CONN_{CONN_ID.upper()}"
-        conn = {**json.loads(os.environ[variable]), "password": "db-secret-pw"}
-        monkeypatch.setenv(variable, json.dumps(conn))
-    else:
-        pytest.skip("SQLite connections have no password")
+    # the test server trusts loopback: the password is sent, and ignored
+    variable = f"AIRFLOW_CONN_{CONN_ID.upper()}"
+    conn = {**json.loads(os.environ[variable]), "password": "db-secret-pw"}
+    monkeypatch.setenv(variable, json.dumps(conn))
     with caplog.at_level("DEBUG"):
         result = load(landed.summaries["month"])
     assert result["rows_inserted"] == landed.summaries["month"]["rows"]
