@@ -77,13 +77,17 @@ class Column:
     nullable: bool = True
 
 
-SERIES_COLUMNS: tuple[Column, ...] = (
+# What every row of either layout starts with.
+_HEAD: tuple[Column, ...] = (
     Column("schema_version", "int", False),
     Column("endpoint", "string", False),
     Column("filter_set", "string", False),
     Column("request", "json"),
     Column("window_start", "timestamp"),
     Column("window_end", "timestamp"),
+)
+SERIES_COLUMNS: tuple[Column, ...] = (
+    *_HEAD,
     Column("time", "timestamp", False),
     Column("series_key", "string", False),
     Column("dimensions", "json", False),
@@ -96,12 +100,7 @@ SERIES_COLUMNS: tuple[Column, ...] = (
     Column("delayed", "bool"),
 )
 LIST_COLUMNS: tuple[Column, ...] = (
-    Column("schema_version", "int", False),
-    Column("endpoint", "string", False),
-    Column("filter_set", "string", False),
-    Column("request", "json"),
-    Column("window_start", "timestamp"),
-    Column("window_end", "timestamp"),
+    *_HEAD,
     Column("as_of", "timestamp"),
     Column("position", "int", False),
     Column("item", "json", False),

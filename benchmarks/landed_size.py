@@ -25,14 +25,12 @@ import shutil
 import subprocess
 import sys
 import time
-import tracemalloc
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from _common import SCRATCH, BenchResult, Figure, airflow_env, fmt_ms, fmt_ratio, median, verdict
-from rows_throughput import END, GROUP_BY, OPERATION, POINTS, START, response_bytes
+from rows_throughput import END, GROUP_BY, OPERATION, POINTS, START, _peak, response_bytes
 
 REPEATS = 3
 TARGET_COMPRESSED = 1.0
@@ -66,19 +64,6 @@ def build_rows(body: bytes) -> Any:
     )
     rows.add(decode_lazily(request, body), fetched_at=FETCHED_AT)
     return rows
-
-
-def _peak(fn: Callable[[], object]) -> int:
-    """Peak bytes ``fn`` allocated above what was allocated before it (tracemalloc)."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        fn()
-        return tracemalloc.get_traced_memory()[1] - before
-    finally:
-        tracemalloc.stop()
 
 
 class _Discard:

@@ -7,12 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import textwrap
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +20,7 @@ from airflow_provider_ldusage.reading import read_landed
 from airflow_provider_ldusage.transfers import _sql
 from airflow_provider_ldusage.transfers.usage_to_sql import LaunchDarklyUsageToSqlOperator
 from tests.transfers.conftest import CONN_ID, Database, Landed
+from tests.transfers.killing import kill_when_marked
 from tests.transfers.test_usage_to_sql import expected_facts, facts, load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,29 +101,9 @@ def test_a_copy_killed_mid_stream_leaves_the_table_as_it_was(
 ) -> None:
     load(landed.summaries["month"])
     before = database.contents()
-    marker = tmp_path / "copying"
-    script = tmp_path / "killed_copy.py"
-    script.write_text(textwrap.dedent(KILLED_COPY))
     paths = [landed.summaries["month"]["path"], landed.summaries["year"]["path"]]  # the month's COPY is cut
-    process = subprocess.Popen(
-        [sys.executable, str(script), str(marker), CONN_ID, *paths],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not marker.exists() or not marker.read_text():
-            assert process.poll() is None, process.stdout.read().decode()[-3000:] if process.stdout else ""
-            assert time.monotonic() < deadline, "the load never started copying"
-            time.sleep(0.05)
-        assert int(marker.read_text()) > 0  # rows were formatted and sent
-        os.kill(process.pid, signal.SIGKILL)
-    finally:
-        process.kill()
-        process.wait()
-    assert process.returncode == -signal.SIGKILL
+    sent = kill_when_marked(KILLED_COPY, tmp_path, [CONN_ID, *paths])
+    assert int(sent) > 0  # rows were formatted and sent
     assert database.contents() == before
 
 

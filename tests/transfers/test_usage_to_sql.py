@@ -4,12 +4,6 @@ overlapping backfills, loads killed mid-way, the month's MAU by query, and bad i
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +15,7 @@ from airflow_provider_ldusage.reading import read_landed
 from airflow_provider_ldusage.transfers._sql import ddl
 from airflow_provider_ldusage.transfers.usage_to_sql import LaunchDarklyUsageToSqlOperator
 from tests.transfers.conftest import CONN_ID, SEPTEMBER, Database, Landed
+from tests.transfers.killing import kill_when_marked
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_COLUMNS = "endpoint, filter_set, time, series_key, value"
@@ -202,29 +197,9 @@ def test_a_load_killed_mid_way_leaves_the_tables_as_they_were(
 ) -> None:
     load(landed.summaries["month"])
     before = database.contents()
-    marker = tmp_path / "inserting"
     year = landed.summaries["year"]
     assert year["rows"] > 2000  # enough rows for several batches
-    script = tmp_path / "killed_load.py"
-    script.write_text(textwrap.dedent(KILLED_LOAD))
-    process = subprocess.Popen(
-        [sys.executable, str(script), str(marker), CONN_ID, *landed.paths("days"), year["path"]],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert process.poll() is None, process.stdout.read().decode()[-3000:] if process.stdout else ""
-            assert time.monotonic() < deadline, "the load never started inserting"
-            time.sleep(0.05)
-        os.kill(process.pid, signal.SIGKILL)  # no cleanup code runs: only the database's transaction
-    finally:
-        process.kill()
-        process.wait()
-    assert process.returncode == -signal.SIGKILL
+    kill_when_marked(KILLED_LOAD, tmp_path, [CONN_ID, *landed.paths("days"), year["path"]])
     assert database.contents() == before
     assert "launchdarkly_usage" in database.tables() and len(before) == landed.summaries["month"]["rows"]
 
