@@ -181,3 +181,33 @@ def test_killed_upload_leaves_no_visible_object(s3: S3) -> None:
     new = rows(3)
     write_rows(new, target, "jsonl")
     assert s3.keys("killed/") == ["killed/obj.jsonl"] and s3.read("killed/obj.jsonl") == encoded(new)
+
+
+def test_objects_on_s3_read_back_through_object_storage(s3: S3) -> None:
+    # In this module (not tests/landing): Airflow caches an ObjectStoragePath store per connection id, so a
+    # second moto server under the same connection id in one session would be unreachable.
+    from airflow_provider_ldusage.landing import land
+    from airflow_provider_ldusage.reading import read_landed
+    from tests.landing.test_reading import _big_rows
+
+    rows = _big_rows(days=31)  # March: one month partition
+    for fmt in ("parquet", "csv.gz", "jsonl"):
+        landed = land(
+            rows,
+            f"s3://{s3.conn_id}@{s3.bucket}/reading",
+            "getServiceConnectionsUsage",
+            {},
+            fmt,  # type: ignore[arg-type]
+            window_start=datetime(2026, 3, 1, tzinfo=UTC),
+            window_end=datetime(2026, 4, 1, tzinfo=UTC),
+            partition_by="month" if fmt == "parquet" else None,
+        )
+        assert landed.uri.startswith(f"s3://{s3.bucket}/reading/")
+        # the summary's URI names no connection: the reader is given one, as a loader would be
+        location = landed.uri.replace("s3://", f"s3://{s3.conn_id}@", 1)
+        obj = read_landed(location)
+        assert obj.uri == landed.uri and obj.format == fmt
+        got = list(obj.rows())
+        assert len(got) == len(rows) and sorted(map(json.dumps, got)) == sorted(
+            map(json.dumps, rows.iter_dicts())
+        )

@@ -13,13 +13,17 @@ from typing import Any
 import pytest
 from airflow.sdk import DAG
 
+from airflow_provider_ldusage.catalogue import BY_OPERATION
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
+from airflow_provider_ldusage.landing import land
 from airflow_provider_ldusage.operators.usage import (
     LaunchDarklyDataExportProjectRankingOperator,
     LaunchDarklyMauTotalUsageOperator,
     LaunchDarklySdkAllVersionsOperator,
 )
 from airflow_provider_ldusage.reading import read_landed
+from airflow_provider_ldusage.rows import UsageRows
+from airflow_provider_ldusage.schema import SERIES_NAMES
 
 UTC = timezone.utc
 TUESDAY = datetime(2026, 5, 12, 6, tzinfo=UTC)  # a run of a weekday schedule
@@ -114,3 +118,40 @@ def test_list_endpoints_land_in_the_partition_of_their_as_of_date_or_window(
         assert obj.layout == "list" and len(rows) == summary["rows"] > 0
         assert obj.filter_set == summary["filter_set"] == rows[0]["filter_set"]
     assert read_landed(listed["path"]).as_of == "2026-06-10T07:30:00Z"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv.gz", "jsonl.gz"])
+def test_text_format_hive_trees_read_as_one_table(tmp_path: Path, fmt: str) -> None:
+    # The Parquet tree is read in test_hive_layout.py; pyarrow reads the text formats' trees (gzip
+    # decompressed by extension) as one table with the same partition columns.
+    ds = pytest.importorskip("pyarrow.dataset")
+    total = 0
+    for operation, metadata in (
+        ("getMAUTotalUsage", [{"sdkType": "client"}, {"sdkType": "server"}]),
+        ("getObservabilityErrorsUsage", [{"service": "checkout"}, {"service": "search"}]),
+    ):
+        for day in (1, 2, 3):
+            start, end = datetime(2026, 5, day, tzinfo=UTC), datetime(2026, 5, day + 1, tzinfo=UTC)
+            rows = UsageRows(
+                BY_OPERATION[operation], start, end, {"granularity": "daily"}, filter_set="f" * 10
+            )
+            point = {"time": int(start.timestamp() * 1000), "0": 10 * day, "1": 10 * day + 1}
+            rows.add({"metadata": metadata, "series": [point]}, fetched_at=end)
+            total += sum(r["value"] for r in rows.iter_dicts())
+            land(
+                rows,
+                str(tmp_path),
+                operation,
+                {},
+                fmt,  # type: ignore[arg-type]
+                window_start=start,
+                window_end=end,
+                partition_by="day",
+            )
+    dataset = ds.dataset(tmp_path, format="csv" if fmt.startswith("csv") else "json", partitioning="hive")
+    table = dataset.to_table()
+    assert table.num_rows == 2 * 3 * 2
+    assert table.column_names == [*SERIES_NAMES, "operation", "day"]
+    assert sum(table.column("value").to_pylist()) == total
+    assert {str(d) for d in table.column("day").to_pylist()} == {"2026-05-01", "2026-05-02", "2026-05-03"}
+    assert set(table.column("operation").to_pylist()) == {"getMAUTotalUsage", "getObservabilityErrorsUsage"}

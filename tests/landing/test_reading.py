@@ -22,7 +22,6 @@ from airflow_provider_ldusage.landing import OUTPUT_FORMATS, land, object_name, 
 from airflow_provider_ldusage.reading import read_landed
 from airflow_provider_ldusage.rows import UsageRows
 from airflow_provider_ldusage.schema import LIST_NAMES, SERIES_NAMES
-from tests.ecosystem.conftest import s3  # noqa: F401  (the fixture: moto's S3 server on loopback)
 
 UTC = timezone.utc
 START, END = datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 5, 2, tzinfo=UTC)
@@ -307,30 +306,3 @@ def test_no_module_imports_pyarrow_until_parquet_is_used() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-
-
-# --- object storage ------------------------------------------------------------------------------------
-
-
-def test_objects_on_s3_read_back_through_object_storage(s3: Any) -> None:  # noqa: F811
-    rows = _big_rows(days=31)  # March: one month partition
-    for fmt in ("parquet", "csv.gz", "jsonl"):
-        landed = land(
-            rows,
-            f"s3://{s3.conn_id}@{s3.bucket}/reading",
-            "getServiceConnectionsUsage",
-            {},
-            fmt,  # type: ignore[arg-type]
-            window_start=datetime(2026, 3, 1, tzinfo=UTC),
-            window_end=datetime(2026, 4, 1, tzinfo=UTC),
-            partition_by="month" if fmt == "parquet" else None,
-        )
-        assert landed.uri.startswith(f"s3://{s3.bucket}/reading/")
-        # the summary's URI names no connection: the reader is given one, as a loader would be
-        location = landed.uri.replace("s3://", f"s3://{s3.conn_id}@", 1)
-        obj = read_landed(location)
-        assert obj.uri == landed.uri and obj.format == fmt
-        got = list(obj.rows())
-        assert len(got) == len(rows) and sorted(map(json.dumps, got)) == sorted(
-            map(json.dumps, rows.iter_dicts())
-        )
