@@ -8,9 +8,10 @@ plain batched inserts. The column types come from the layouts in :mod:`airflow_p
 (:data:`COLUMN_TYPES`), so the DDL is written once for every column.
 
 The replacement rule: a series object replaces the rows of its endpoint and filter set whose bucket time
-lies in its window (widened to the object's own earliest and latest bucket, should it hold a bucket outside
-the window); a list object replaces the rows of its endpoint, filter set and window (or as-of instant). An
-object with no rows still replaces its window: LaunchDarkly said there is nothing there.
+lies in its window, and a row of the object outside its window (rare: LaunchDarkly answering with a bucket
+the window only touches) replaces just its own bucket of its own series; a list object replaces the rows
+of its endpoint, filter set and window (or as-of instant). An object with no rows still replaces its
+window: LaunchDarkly said there is nothing there.
 """
 
 from __future__ import annotations
@@ -327,30 +328,37 @@ class Loader:
         """Delete what ``obj`` (a :class:`~airflow_provider_ldusage.reading.LandedObject`) replaces, then
         insert its rows."""
         deleted = self._delete(table, obj)
-        # Read again to insert: two streaming passes keep memory flat for a year of hourly rows.
-        inserted = self._insert(table, obj.layout, obj.rows())
+        if obj.layout != "series":
+            return LoadResult(obj.uri, table, self._insert(table, obj.layout, obj.rows()), deleted)
+        # One streaming pass: rows inside the window go straight in (the window was just cleared); the rare
+        # rows outside it are kept aside and replace exactly their own bucket and series afterwards.
+        outside: list[dict[str, Any]] = []
+        inserted = self._insert(
+            table, "series", _inside(obj.rows(), obj.window_start, obj.window_end, outside)
+        )
+        if outside:
+            mark = self.placeholder
+            keys = [(obj.endpoint, obj.filter_set, r["time"], r["series_key"]) for r in outside]
+            for key in keys:
+                self.cursor.execute(
+                    f"DELETE FROM {table} WHERE endpoint = {mark} AND filter_set = {mark} "
+                    f"AND time = {mark} AND series_key = {mark}",
+                    key,
+                )
+                deleted += max(self.cursor.rowcount or 0, 0)
+            inserted += self._insert(table, "series", outside)
         return LoadResult(obj.uri, table, inserted, deleted)
 
     def _delete(self, table: str, obj: Any) -> int:
         mark = self.placeholder
         if obj.layout == "series":
-            low, high, inclusive = obj.window_start, obj.window_end, False
-            if low is None or high is None:  # the operator refuses these before the transaction
+            if obj.window_start is None or obj.window_end is None:  # the operator refuses these earlier
                 raise LaunchDarklyUsageError(f"{obj.uri}: a series object without a window cannot be loaded")
-            earliest = latest = None
-            for row in obj.rows():  # the object's own bucket range, should it reach outside its window
-                when = _instant(row["time"])
-                earliest = when if earliest is None or when < earliest else earliest
-                latest = when if latest is None or when > latest else latest
-            if earliest is not None and earliest < _instant(low):
-                low = row_text(earliest)
-            if latest is not None and latest >= _instant(high):
-                high, inclusive = row_text(latest), True
             sql = (
                 f"DELETE FROM {table} WHERE endpoint = {mark} AND filter_set = {mark} "
-                f"AND time >= {mark} AND time {'<=' if inclusive else '<'} {mark}"
+                f"AND time >= {mark} AND time < {mark}"
             )
-            self.cursor.execute(sql, (obj.endpoint, obj.filter_set, low, high))
+            self.cursor.execute(sql, (obj.endpoint, obj.filter_set, obj.window_start, obj.window_end))
         elif obj.window_start is not None:
             sql = (
                 f"DELETE FROM {table} WHERE endpoint = {mark} AND filter_set = {mark} "
@@ -424,10 +432,23 @@ def _first(row: Any, index: int) -> Any:
     return row[index]
 
 
+def _inside(
+    rows: Iterable[dict[str, Any]], start: str, end: str, outside: list[dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
+    """The rows whose bucket lies in ``[start, end)``; the others are appended to ``outside``."""
+    low, high = _instant(start), _instant(end)
+    for row in rows:
+        text = row["time"]
+        # The reader writes every instant as YYYY-MM-DDTHH:MM:SSZ: such text compares as time.
+        if len(text) == len(start) == len(end) == 20:
+            inside = start <= text < end
+        else:
+            inside = low <= _instant(text) < high
+        if inside:
+            yield row
+        else:
+            outside.append(row)
+
+
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def row_text(moment: datetime) -> str:
-    """An instant as the rows write it (ISO-8601, ``Z``)."""
-    return moment.isoformat().replace("+00:00", "Z")

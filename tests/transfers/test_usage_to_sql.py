@@ -279,3 +279,29 @@ def test_the_docs_show_the_ddl_the_loader_runs() -> None:
             for statement in ddl(dialect, layout, table):  # type: ignore[arg-type]
                 block = "\n".join("   " + line for line in (statement + ";").splitlines())
                 assert block in page, f"{dialect} {layout}: {statement.splitlines()[0]}"
+
+
+def test_rows_outside_an_objects_window_replace_only_their_own_bucket_and_series(
+    landed: Landed, database: Database, tmp_path: Path
+) -> None:
+    load(landed.summaries["month"])
+    before = facts(database)
+    # Another series at a bucket the next object holds outside its window: not the object's, so it stays.
+    database.execute(
+        "INSERT INTO launchdarkly_usage SELECT schema_version, endpoint, filter_set, request, window_start, "
+        "window_end, time, 'other-series', dimensions, value, unit, aggregation, granularity, fetched_at, "
+        "data_through, delayed FROM launchdarkly_usage WHERE time = '2026-09-15T00:00:00Z' LIMIT 1"
+    )
+    # September's object under a name whose window is its first day only: 29 of its 30 days lie outside.
+    month = Path(landed.paths("month")[0].removeprefix("file://"))
+    narrow = (
+        tmp_path / month.parent.parent.name / month.parent.name / "20260901T000000Z_20260902T000000Z.jsonl"
+    )
+    narrow.parent.mkdir(parents=True)
+    narrow.write_bytes(month.read_bytes())
+    result = load(narrow.as_uri())
+    assert result["rows_inserted"] == landed.summaries["month"]["rows"]
+    # every bucket of the object replaced (the unique index would refuse a duplicate), the stranger kept
+    after = facts(database)
+    assert [f for f in after if f[3] != "other-series"] == before
+    assert [f[2:4] for f in after if f[3] == "other-series"] == [("2026-09-15T00:00:00Z", "other-series")]
