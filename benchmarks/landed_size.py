@@ -44,8 +44,8 @@ def build_rows(body: bytes) -> Any:
     from airflow_provider_ldusage.catalogue import endpoint
     from airflow_provider_ldusage.core.request import build_request
     from airflow_provider_ldusage.core.response import decode_lazily
-    from airflow_provider_ldusage.landing import arguments_hash
-    from airflow_provider_ldusage.rows import UsageRows
+    from airflow_provider_ldusage.landing.rows import UsageRows
+    from airflow_provider_ldusage.landing.storage import arguments_hash
 
     arguments: dict[str, Any] = {"start": START, "end": END, "group_by": GROUP_BY}
     request = build_request(endpoint(OPERATION), arguments, now=END)
@@ -77,7 +77,7 @@ def arrow_peak() -> int:
     """In this (fresh) process: the most bytes Arrow's memory pool held while writing the rows as Parquet."""
     import pyarrow as pa
 
-    from airflow_provider_ldusage.landing import _write
+    from airflow_provider_ldusage.landing.storage import _write
 
     rows = build_rows(response_bytes())
     pool = pa.default_memory_pool()
@@ -97,8 +97,8 @@ def _arrow_peak_in_child() -> int | None:
 
 def run() -> BenchResult:
     os.environ.update(airflow_env())
-    from airflow_provider_ldusage.landing import OUTPUT_FORMATS, _write, storage_path, write_rows
-    from airflow_provider_ldusage.reading import read_landed
+    from airflow_provider_ldusage.landing.reading import read_landed
+    from airflow_provider_ldusage.landing.storage import OUTPUT_FORMATS, _write, storage_path, write_rows
 
     shutil.rmtree(OUT_DIR, ignore_errors=True)
     body = response_bytes()
@@ -188,8 +188,8 @@ def run() -> BenchResult:
         f"({best_cpu[fmt] / best_cpu['jsonl']:.2f}x jsonl)"
         for fmt in OUTPUT_FORMATS
     )
-    from airflow_provider_ldusage.landing import BY_SERIES_BLOCK, GZIP_LEVEL
-    from airflow_provider_ldusage.parquet import BATCH_ROWS, COMPRESSION
+    from airflow_provider_ldusage.landing.parquet import BATCH_ROWS, COMPRESSION
+    from airflow_provider_ldusage.landing.storage import BY_SERIES_BLOCK, GZIP_LEVEL
 
     notes = [
         f"Response: {size / 1e6:.2f} MB, {POINTS:,} points (benchmark 3's); rows from decode_lazily + "

@@ -81,7 +81,7 @@ class Pipeline:
     def __init__(self) -> None:
         from airflow_provider_ldusage.catalogue import endpoint
         from airflow_provider_ldusage.core.request import build_request
-        from airflow_provider_ldusage.landing import object_name, storage_path
+        from airflow_provider_ldusage.landing.storage import object_name, storage_path
 
         self.arguments: dict[str, Any] = {"start": START, "end": END, "group_by": GROUP_BY}
         self.request = build_request(endpoint(OPERATION), self.arguments, now=END)
@@ -92,8 +92,8 @@ class Pipeline:
 
     def __call__(self, body: bytes) -> int:
         from airflow_provider_ldusage.core.response import decode_lazily
-        from airflow_provider_ldusage.landing import write_rows
-        from airflow_provider_ldusage.rows import UsageRows
+        from airflow_provider_ldusage.landing.rows import UsageRows
+        from airflow_provider_ldusage.landing.storage import write_rows
 
         clock = time.perf_counter
         t0 = clock()

@@ -51,7 +51,7 @@ def _pg_server() -> Any:
 
 def run() -> BenchResult:
     os.environ.update(airflow_env())
-    from airflow_provider_ldusage import schema
+    from airflow_provider_ldusage.landing import schema
     from airflow_provider_ldusage.transfers._sql import Loader, ddl, records
 
     rows = build_rows(response_bytes())

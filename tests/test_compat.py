@@ -18,7 +18,7 @@ PUBLIC_MODULES = (
     "airflow_provider_ldusage.operators.budget",
     "airflow_provider_ldusage.sensors.month_end",
     "airflow_provider_ldusage.triggers.month_end",
-    "airflow_provider_ldusage.landing",
+    "airflow_provider_ldusage.landing.storage",
     "airflow_provider_ldusage.windows",
 )
 
@@ -59,7 +59,7 @@ def test_the_package_exceptions_are_airflows() -> None:
 def test_reschedule_mode_without_a_task_state_store_fails_before_any_request_saying_why() -> None:
     """Airflow < 3.3 gives no ``task_state_store``: reschedule mode with stable_observations > 1 must not
     wait for a verdict that can never come, it fails on its first poke and names the fix."""
-    from airflow_provider_ldusage.finality import MonthWindow
+    from airflow_provider_ldusage.sensors.finality import MonthWindow
     from airflow_provider_ldusage.sensors.month_end import LaunchDarklyMonthEndSensor
 
     sensor = LaunchDarklyMonthEndSensor(

@@ -14,7 +14,7 @@ from airflow_provider_ldusage.core.exchange import Wait
 from airflow_provider_ldusage.core.request import UsageRequest
 from airflow_provider_ldusage.defaults import CONNECTION_EXTRAS
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageConfigError
-from airflow_provider_ldusage.hook_params import parse_number
+from airflow_provider_ldusage.hooks.params import parse_number
 
 log = logging.getLogger(__name__)
 

@@ -15,16 +15,21 @@ from airflow.sdk import BaseOperator
 from airflow_provider_ldusage.catalogue import Endpoint, endpoint
 from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID, SETTLE_PERIOD
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.hook_params import validate_hook_params
-from airflow_provider_ldusage.landing import OutputFormat, PartitionBy, check_output_format, check_partition
+from airflow_provider_ldusage.hooks.params import validate_hook_params
+from airflow_provider_ldusage.landing.storage import (
+    OutputFormat,
+    PartitionBy,
+    check_output_format,
+    check_partition,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import DAG, Context, ObjectStoragePath, TaskGroup
     from typing_extensions import Required
 
     from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
-    from airflow_provider_ldusage.rows import UsageRows
-    from airflow_provider_ldusage.windows import Window
+    from airflow_provider_ldusage.landing.rows import UsageRows
+    from airflow_provider_ldusage.windows.calendar import Window
 
 DEFAULT_MAX_XCOM_ROWS = 10_000
 MAX_LOOKBACK = 366
@@ -138,10 +143,11 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         endpoints that take a window; giving it to another is an error.
     :param output_path: a folder or storage URI (``s3://bucket/prefix``, ``file:///data``, ``/data``;
         templated). When set, rows are written there as one object per endpoint, window and filter set
-        (see :mod:`airflow_provider_ldusage.landing`) and XCom gets a summary; when not, XCom gets the rows.
+        (see :mod:`airflow_provider_ldusage.landing.storage`) and XCom gets a summary; when not, XCom gets the
+        rows.
     :param output_format: ``jsonl`` (default), ``csv`` (with a header row), ``jsonl.gz`` and ``csv.gz``
         (gzip), or ``parquet`` (typed columns; needs the ``parquet`` extra, checked here, at DAG parse).
-        The columns are the same in every format (:mod:`airflow_provider_ldusage.schema`).
+        The columns are the same in every format (:mod:`airflow_provider_ldusage.landing.schema`).
     :param partition_by: ``None`` (default) lands at ``<operationId>/<hash>/<start>_<end>.<format>``;
         ``"month"`` or ``"day"`` land in the Hive layout,
         ``operation=<operationId>/month=2026-09/<hash>_<start>_<end>.<format>`` (or ``day=2026-09-30``), which
@@ -158,8 +164,8 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
     :param hook_params: extra keyword arguments for
         :class:`~airflow_provider_ldusage.hooks.usage.LaunchDarklyUsageHook` (timeouts, retries).
     :param lookback: also re-read the N windows before this run's (earlier days for daily runs, months for
-        monthly ones: :func:`~airflow_provider_ldusage.windows.preceding_windows`) and re-land each under
-        its own name, replacing what the earlier runs landed, so provisional figures converge to final
+        monthly ones: :func:`~airflow_provider_ldusage.windows.periods.preceding_windows`) and re-land each
+        under its own name, replacing what the earlier runs landed, so provisional figures converge to final
         ones. Needs ``output_path``. The summary lists their summaries under ``"lookback"``.
     :param settle_period: how long after a window's end its figures count as final (default 3 days, as
         the month-end sensor's); summaries say ``"provisional"`` and ``"final_after"`` by this rule.
@@ -280,12 +286,12 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
 
     def execute(self, context: Context) -> Any:
         from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
-        from airflow_provider_ldusage.windows import preceding_windows
+        from airflow_provider_ldusage.windows.periods import preceding_windows
 
         period = self.resolve_period(context)
         window = self.align(period)
         if self.output_path is not None:
-            from airflow_provider_ldusage.landing import check_writable
+            from airflow_provider_ldusage.landing.storage import check_writable
 
             check_writable(self.output_path)  # before the first request, not after a year of pieces
             if window is not None:
@@ -323,12 +329,13 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
 
     def resolve_window(self, context: Context) -> Window | None:
         """The window this run covers, aligned to the endpoint's buckets, or ``None`` for an operation that
-        takes none (:func:`~airflow_provider_ldusage.windows.align_window` states the alignment rule)."""
+        takes none (:func:`~airflow_provider_ldusage.windows.alignment.align_window` states the alignment
+        rule)."""
         return self.align(self.resolve_period(context))
 
     def align(self, window: Window | None) -> Window | None:
         """``window`` fitted to the endpoint's UTC buckets for the requested granularity, or refused."""
-        from airflow_provider_ldusage.windows import align_window
+        from airflow_provider_ldusage.windows.alignment import align_window
 
         if window is None:
             return None
@@ -339,7 +346,8 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
 
     def resolve_period(self, context: Context) -> Window | None:
         """The period this run covers, before alignment, or ``None`` for an operation without a window."""
-        from airflow_provider_ldusage.windows import conflicting_window_arguments, resolve_window
+        from airflow_provider_ldusage.windows.alignment import conflicting_window_arguments
+        from airflow_provider_ldusage.windows.periods import resolve_window
 
         ep = self.endpoint
         if not ep.has_window:
@@ -368,7 +376,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
 
     def split(self, window: Window | None) -> list[Window | None]:
         """The requests to make: pieces within the endpoint's span limit (one ``None`` without a window)."""
-        from airflow_provider_ldusage.windows import split_window
+        from airflow_provider_ldusage.windows.periods import split_window
 
         if window is None:
             return [None]
@@ -384,7 +392,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         context: Context | None = None,
     ) -> UsageRows:
         """Fetch every piece (every page, for the paged endpoint) of ``window`` into rows."""
-        from airflow_provider_ldusage.rows import UsageRows
+        from airflow_provider_ldusage.landing.rows import UsageRows
 
         ep = self.endpoint
         arguments = self.filter_arguments()
@@ -397,7 +405,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         first = pieces[0]
         if first is not None:  # every argument is checked before the first request is sent
             hook.build(ep.operation_id, start=first.start, end=first.end, **arguments)
-        from airflow_provider_ldusage.landing import arguments_hash
+        from airflow_provider_ldusage.landing.storage import arguments_hash
 
         filter_set = arguments_hash(
             self.filter_arguments(), conn_id=self.launchdarkly_conn_id, base_url=hook.settings.base_url
@@ -515,7 +523,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         self, context: Context, rows: UsageRows, window: Window | None, hook: LaunchDarklyUsageHook
     ) -> dict[str, Any]:
         from airflow_provider_ldusage.core.timeconv import iso
-        from airflow_provider_ldusage.landing import event_extra, land
+        from airflow_provider_ldusage.landing.storage import event_extra, land
 
         as_of = self._as_of(context) if window is None else None
         landed = land(

@@ -27,8 +27,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from airflow_provider_ldusage.landing import _normalised
-from airflow_provider_ldusage.schema import LIST_COLUMNS, SERIES_COLUMNS
+from airflow_provider_ldusage.landing.schema import LIST_COLUMNS, SERIES_COLUMNS
+from airflow_provider_ldusage.landing.storage import _normalised
 
 if TYPE_CHECKING:
     from airflow_provider_ldusage.operators._base import LaunchDarklyUsageBaseOperator

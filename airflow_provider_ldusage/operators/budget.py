@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_ldusage.budgets import budget_endpoint, parse_month
+from airflow_provider_ldusage.budgets.forecast import budget_endpoint, parse_month
 from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.hook_params import validate_hook_params
+from airflow_provider_ldusage.hooks.params import validate_hook_params
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_ldusage.budgets import MonthEndForecast
+    from airflow_provider_ldusage.budgets.forecast import MonthEndForecast
     from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
 
 __all__ = ["BUDGET_OPERATION", "LaunchDarklyUsageBudgetError", "LaunchDarklyUsageBudgetOperator"]
@@ -286,7 +286,7 @@ class LaunchDarklyUsageBudgetOperator(BaseOperator):
     ) -> tuple[str, str]:
         from typing import cast
 
-        from airflow_provider_ldusage.landing import object_name, storage_path, uri_of, write_rows
+        from airflow_provider_ldusage.landing.storage import object_name, storage_path, uri_of, write_rows
 
         arguments = {
             "limits": {k: repr(v) for k, v in limits.items()},
@@ -315,7 +315,7 @@ class LaunchDarklyUsageBudgetOperator(BaseOperator):
 
 
 class _JsonLines:
-    """Verdict lines in the shape :func:`~airflow_provider_ldusage.landing.write_rows` writes."""
+    """Verdict lines in the shape :func:`~airflow_provider_ldusage.landing.storage.write_rows` writes."""
 
     def __init__(self, lines: Sequence[Mapping[str, Any]]) -> None:
         self._lines = lines
@@ -431,7 +431,7 @@ def _fmt(value: float | None) -> str:
 
 def _event_extra(verdict: Mapping[str, Any]) -> dict[str, Any]:
     """The Asset event's extra: the verdict without the per-metric prose (``metrics`` as JSON text)."""
-    from airflow_provider_ldusage.landing import event_extra
+    from airflow_provider_ldusage.landing.storage import event_extra
 
     return event_extra(
         {

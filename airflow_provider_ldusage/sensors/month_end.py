@@ -23,7 +23,8 @@ from airflow_provider_ldusage.compat import (
 )
 from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID, SETTLE_PERIOD
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.finality import (
+from airflow_provider_ldusage.hooks.params import check_json_safe, validate_hook_params
+from airflow_provider_ldusage.sensors.finality import (
     FinalityRule,
     FinalityState,
     MonthWindow,
@@ -32,7 +33,6 @@ from airflow_provider_ldusage.finality import (
     is_cumulative,
     month_arguments,
 )
-from airflow_provider_ldusage.hook_params import check_json_safe, validate_hook_params
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -49,9 +49,9 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
     """Wait until a closed month's usage is final by an explicit rule, then push its figures to XCom.
 
     LaunchDarkly publishes no finality rule for usage data, so this sensor applies one
-    (:mod:`airflow_provider_ldusage.finality`): the month is final once the settle period after its end has
-    passed, every UTC day of the month has a bucket, and the month's whole daily series has been identical
-    across ``stable_observations`` observations at least ``min_observation_interval`` apart.
+    (:mod:`airflow_provider_ldusage.sensors.finality`): the month is final once the settle period after its
+    end has passed, every UTC day of the month has a bucket, and the month's whole daily series has been
+    identical across ``stable_observations`` observations at least ``min_observation_interval`` apart.
 
     "Now" for the rule is LaunchDarkly's clock (the ``Date`` header of its answer), and the worker's clock
     only when that header is absent: a worker whose clock runs ahead can then not declare a month final
@@ -134,7 +134,7 @@ class LaunchDarklyMonthEndSensor(BaseSensorOperator):
         """The month to judge: the rendered ``month``, else the month closed before the run's date.
 
         Instants are placed on the DAG's calendar (``dag.timezone``, UTC when unknown) and the UTC month with
-        that label is judged (see :mod:`airflow_provider_ldusage.finality`).
+        that label is judged (see :mod:`airflow_provider_ldusage.sensors.finality`).
         """
         timezone_ = getattr(context.get("dag"), "timezone", None)
         if self.month not in (None, ""):

@@ -4,8 +4,9 @@ Imported only when a load runs (it needs ``apache-airflow-providers-common-sql``
 
 Dialects: ``sqlite`` and ``postgresql`` are tested against real databases (a SQLite file and a PostgreSQL
 server); every other ``DbApiHook`` gets the ``generic`` DDL (portable types, timestamps as ISO-8601 text) and
-plain batched inserts. The column types come from the layouts in :mod:`airflow_provider_ldusage.schema`
-(:data:`COLUMN_TYPES`), so the DDL is written once for every column.
+plain batched inserts. The column types come from the layouts in
+:mod:`airflow_provider_ldusage.landing.schema` (:data:`COLUMN_TYPES`), so the DDL is written once for every
+column.
 
 The replacement rule: a series object replaces the rows of its endpoint and filter set whose bucket time
 lies in its window, and a row of the object outside its window (rare: LaunchDarkly answering with a bucket
@@ -30,7 +31,7 @@ from airflow_provider_ldusage.exceptions import (
     LaunchDarklyUsageError,
     LaunchDarklyUsageValidationError,
 )
-from airflow_provider_ldusage.schema import Column, Layout, columns_of
+from airflow_provider_ldusage.landing.schema import Column, Layout, columns_of
 
 Dialect = Literal["sqlite", "postgresql", "generic"]
 DIALECTS: tuple[Dialect, ...] = ("sqlite", "postgresql", "generic")
@@ -325,8 +326,8 @@ class Loader:
     # --- replacing --------------------------------------------------------------------------------------
 
     def replace(self, table: str, obj: Any) -> LoadResult:
-        """Delete what ``obj`` (a :class:`~airflow_provider_ldusage.reading.LandedObject`) replaces, then
-        insert its rows."""
+        """Delete what ``obj`` (a :class:`~airflow_provider_ldusage.landing.reading.LandedObject`) replaces,
+        then insert its rows."""
         deleted = self._delete(table, obj)
         if obj.layout != "series":
             return LoadResult(obj.uri, table, self._insert(table, obj.layout, obj.rows()), deleted)

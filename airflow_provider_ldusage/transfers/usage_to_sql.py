@@ -25,7 +25,7 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
     """Load landed usage objects into a series table and a list table, replacing what they cover.
 
     Every object is read in any format the usage operators write (JSON Lines, CSV, gzip, Parquet; plain or
-    Hive layout; 0.2.0 objects upgraded) as version-1 rows (:mod:`airflow_provider_ldusage.schema`).
+    Hive layout; 0.2.0 objects upgraded) as version-1 rows (:mod:`airflow_provider_ldusage.landing.schema`).
     In ONE transaction the operator creates the tables when missing (DDL per dialect: docs, *Loading
     into SQL*), deletes the rows each object replaces — same endpoint and filter set, bucket times inside
     its window (list objects: the same window or as-of instant) — and inserts its rows; any failure rolls
@@ -165,12 +165,12 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
 
 
 def landed_objects(source: Any) -> list[Any]:
-    """The :class:`~airflow_provider_ldusage.reading.LandedObject` of every location in ``source``.
+    """The :class:`~airflow_provider_ldusage.landing.reading.LandedObject` of every location in ``source``.
 
     :raises LaunchDarklyUsageValidationError: naming ``source`` for a location that is not a landed usage
         object, or a series object without a window.
     """
-    from airflow_provider_ldusage.reading import read_landed
+    from airflow_provider_ldusage.landing.reading import read_landed
 
     objects = []
     for location in object_locations(source):

@@ -1,6 +1,6 @@
 """``LaunchDarklyMonthEndTrigger``: the month-end sensor's observation loop, in the triggerer.
 
-It judges with the same pure rule as the sensor (:mod:`airflow_provider_ldusage.finality`) and calls
+It judges with the same pure rule as the sensor (:mod:`airflow_provider_ldusage.sensors.finality`) and calls
 LaunchDarkly through :class:`~airflow_provider_ldusage.hooks.usage_async.LaunchDarklyUsageAsyncHook`, which
 shares the request/response core with the sync hook. Every call is a GET, so a trigger that runs twice
 (the triggerer may restart it elsewhere) has no side effect; it then starts again from the observations
@@ -20,7 +20,8 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_ldusage.catalogue import endpoint
 from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID
-from airflow_provider_ldusage.finality import (
+from airflow_provider_ldusage.hooks.params import check_json_safe
+from airflow_provider_ldusage.sensors.finality import (
     FinalityRule,
     FinalityState,
     MonthWindow,
@@ -29,7 +30,6 @@ from airflow_provider_ldusage.finality import (
     is_cumulative,
     month_arguments,
 )
-from airflow_provider_ldusage.hook_params import check_json_safe
 
 
 class LaunchDarklyMonthEndTrigger(BaseTrigger):

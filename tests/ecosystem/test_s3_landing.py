@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from airflow_provider_ldusage.catalogue import BY_OPERATION
-from airflow_provider_ldusage.landing import storage_path, write_rows
-from airflow_provider_ldusage.rows import UsageRows
+from airflow_provider_ldusage.landing.rows import UsageRows
+from airflow_provider_ldusage.landing.storage import storage_path, write_rows
 from tests.ecosystem.conftest import S3
 from tests.operators.conftest import DagRunner, state_of, xcom
 
@@ -145,7 +145,7 @@ def test_killed_upload_leaves_no_visible_object(s3: S3) -> None:
     # The child lands ~25 MB; with 5 MB parts s3fs uploads it as a multipart upload, killed mid-way.
     code = textwrap.dedent(f"""
         from tests.ecosystem.test_s3_landing import rows
-        from airflow_provider_ldusage.landing import storage_path, write_rows
+        from airflow_provider_ldusage.landing.storage import storage_path, write_rows
         write_rows(rows(7, hours=5000), storage_path({uri!r}) / "obj.jsonl", "jsonl")
         print("finished", flush=True)
     """)
@@ -186,8 +186,8 @@ def test_killed_upload_leaves_no_visible_object(s3: S3) -> None:
 def test_objects_on_s3_read_back_through_object_storage(s3: S3) -> None:
     # In this module (not tests/landing): Airflow caches an ObjectStoragePath store per connection id, so a
     # second moto server under the same connection id in one session would be unreachable.
-    from airflow_provider_ldusage.landing import land
-    from airflow_provider_ldusage.reading import read_landed
+    from airflow_provider_ldusage.landing.reading import read_landed
+    from airflow_provider_ldusage.landing.storage import land
     from tests.landing.test_reading import _big_rows
 
     rows = _big_rows(days=31)  # March: one month partition

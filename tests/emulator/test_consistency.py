@@ -16,7 +16,8 @@ from airflow_provider_ldusage.catalogue import BY_OPERATION, ENDPOINTS, Endpoint
 from airflow_provider_ldusage.testing.emulator import Emulator, EmulatorConfig, run_emulator
 
 AGGREGATING = [e for e in ENDPOINTS if e.query_param("granularity") is not None]
-# Observability metrics have no incremental aggregation (month_to_date and average: test_consistency_v25).
+# Observability metrics have no incremental aggregation (month_to_date and average:
+# test_exports_ranking_and_freshness).
 INCREMENTAL = [e for e in AGGREGATING if "incremental" in e.family.aggregation_values]
 FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MONTHS = [(2025, m) for m in range(1, 13)] + [(2026, 1), (2026, 2)]

@@ -20,7 +20,7 @@ from airflow_provider_ldusage.exceptions import (
     LaunchDarklyUsageRateLimitError,
     LaunchDarklyUsageValidationError,
 )
-from airflow_provider_ldusage.hook_params import HOOK_ARGUMENTS, validate_hook_params
+from airflow_provider_ldusage.hooks.params import HOOK_ARGUMENTS, validate_hook_params
 
 from .conftest import TOKEN, Answer, ScriptedServer, assert_no_token, set_connection
 
@@ -291,7 +291,7 @@ def test_every_hook_params_name_is_a_keyword_of_both_hooks() -> None:
 
 def test_the_hook_params_check_imports_no_hook_and_no_requests() -> None:
     code = (
-        "import sys, airflow_provider_ldusage.hook_params as h\n"
+        "import sys, airflow_provider_ldusage.hooks.params as h\n"
         "h.validate_hook_params({'read_timeout': 5})\n"
         "print([m for m in sys.modules if m == 'requests' or m.startswith('airflow_provider_ldusage.hooks')])"
     )

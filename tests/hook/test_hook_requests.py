@@ -18,8 +18,8 @@ from airflow_provider_ldusage import __version__
 from airflow_provider_ldusage.catalogue import BY_METHOD, ENDPOINTS, Endpoint
 
 from .conftest import SDK_LIST_BODY, SDK_VERSION_BODY, SERIES_BODY, TOKEN, Answer, ScriptedServer
-from .test_v25_requests import BODIES as V25_BODIES
-from .test_v25_requests import CASES as V25_CASES
+from .test_requests_ranking_exports_and_sdk_details import BODIES as V25_BODIES
+from .test_requests_ranking_exports_and_sdk_details import CASES as V25_CASES
 
 UTC = timezone.utc
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -307,7 +307,8 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, Any], str, list[tuple[str, str
     "get_mau_usage_by_category": ((), WIN, f"{P}/mau/bycategory", MS),
     "get_mau_sdks_by_type": ((), {**WIN, "sdktype": "client"}, f"{P}/mau/sdks", [*MS, ("sdktype", "client")]),
     "get_stream_usage_sdkversion": (("server",), {}, f"{P}/streams/server/sdkversions", []),
-    # The seven operations of client 25.0.1, written out by hand in test_v25_requests.py.
+    # The seven operations of client 25.0.1, written out by hand in
+    # test_requests_ranking_exports_and_sdk_details.py.
     **V25_CASES,
 }
 

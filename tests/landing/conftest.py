@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from airflow_provider_ldusage.catalogue import ENDPOINTS, Endpoint
-from airflow_provider_ldusage.landing import OUTPUT_FORMATS
+from airflow_provider_ldusage.landing.storage import OUTPUT_FORMATS
 from airflow_provider_ldusage.testing.emulator import EmulatorConfig
 from airflow_provider_ldusage.testing.emulator.server import Emulator, run_emulator
 

@@ -17,8 +17,8 @@ from typing import Any, overload
 import pytest
 
 from airflow_provider_ldusage.catalogue import BY_OPERATION
-from airflow_provider_ldusage.landing import OUTPUT_FORMATS, land
-from airflow_provider_ldusage.rows import UsageRows
+from airflow_provider_ldusage.landing.rows import UsageRows
+from airflow_provider_ldusage.landing.storage import OUTPUT_FORMATS, land
 
 UTC = timezone.utc
 START = datetime(2026, 4, 1, tzinfo=UTC)

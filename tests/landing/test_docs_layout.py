@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_ldusage import schema
-from airflow_provider_ldusage.schema import LIST_COLUMNS, LIST_NAMES, SERIES_COLUMNS
+from airflow_provider_ldusage.landing import schema
+from airflow_provider_ldusage.landing.schema import LIST_COLUMNS, LIST_NAMES, SERIES_COLUMNS
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "rows_and_landing.rst"
 _LITERAL = re.compile(r"``([^`]+)``")
@@ -48,7 +48,7 @@ def _type_table() -> dict[str, list[str]]:
 
 def test_the_documented_types_per_format_are_the_writers() -> None:
     pa = pytest.importorskip("pyarrow")
-    from airflow_provider_ldusage.parquet import arrow_schema
+    from airflow_provider_ldusage.landing.parquet import arrow_schema
 
     table = _type_table()
     used = {c.type for c in (*SERIES_COLUMNS, *LIST_COLUMNS)}

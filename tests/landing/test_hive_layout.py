@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
+from airflow_provider_ldusage.landing.schema import SERIES_NAMES
 from airflow_provider_ldusage.operators.usage import LaunchDarklyMauTotalUsageOperator
-from airflow_provider_ldusage.schema import SERIES_NAMES
 from tests.landing.conftest import FLAG, dag_source
 from tests.operators.conftest import state_of, xcom
 

@@ -15,15 +15,15 @@ from airflow.sdk import DAG
 
 from airflow_provider_ldusage.catalogue import BY_OPERATION
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.landing import land
+from airflow_provider_ldusage.landing.reading import read_landed
+from airflow_provider_ldusage.landing.rows import UsageRows
+from airflow_provider_ldusage.landing.schema import SERIES_NAMES
+from airflow_provider_ldusage.landing.storage import land
 from airflow_provider_ldusage.operators.usage import (
     LaunchDarklyDataExportProjectRankingOperator,
     LaunchDarklyMauTotalUsageOperator,
     LaunchDarklySdkAllVersionsOperator,
 )
-from airflow_provider_ldusage.reading import read_landed
-from airflow_provider_ldusage.rows import UsageRows
-from airflow_provider_ldusage.schema import SERIES_NAMES
 
 UTC = timezone.utc
 TUESDAY = datetime(2026, 5, 12, 6, tzinfo=UTC)  # a run of a weekday schedule

@@ -18,10 +18,10 @@ import pytest
 
 from airflow_provider_ldusage.catalogue import BY_OPERATION
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError
-from airflow_provider_ldusage.landing import OUTPUT_FORMATS, land, object_name, storage_path
-from airflow_provider_ldusage.reading import read_landed
-from airflow_provider_ldusage.rows import UsageRows
-from airflow_provider_ldusage.schema import LIST_NAMES, SERIES_NAMES
+from airflow_provider_ldusage.landing.reading import read_landed
+from airflow_provider_ldusage.landing.rows import UsageRows
+from airflow_provider_ldusage.landing.schema import LIST_NAMES, SERIES_NAMES
+from airflow_provider_ldusage.landing.storage import OUTPUT_FORMATS, land, object_name, storage_path
 
 UTC = timezone.utc
 START, END = datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 5, 2, tzinfo=UTC)
@@ -53,7 +53,7 @@ def test_names_of_both_layouts_say_what_the_object_holds(
         "2026-05-03T06:00:00Z",
     )
     # the filter set is the hash either way: the folder (plain) or the name's head (Hive)
-    from airflow_provider_ldusage.landing import arguments_hash
+    from airflow_provider_ldusage.landing.storage import arguments_hash
 
     assert series.filter_set == arguments_hash(arguments) and versions.filter_set == arguments_hash({})
     assert series.uri == f"file://{tmp_path}/{name}"
@@ -253,7 +253,7 @@ def _parquet(tmp_path: Path, *, stated: str, row_version: int) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from airflow_provider_ldusage.parquet import arrow_schema
+    from airflow_provider_ldusage.landing.parquet import arrow_schema
 
     schema = arrow_schema("series")
     schema = schema.with_metadata({**schema.metadata, b"ldusage.schema_version": stated.encode()})
@@ -298,8 +298,8 @@ def test_reading_parquet_without_pyarrow_names_the_extra(
 def test_no_module_imports_pyarrow_until_parquet_is_used() -> None:
     code = (
         "import sys\n"
-        "import airflow_provider_ldusage.operators.usage, airflow_provider_ldusage.landing\n"
-        "import airflow_provider_ldusage.reading, airflow_provider_ldusage.parquet\n"
+        "import airflow_provider_ldusage.operators.usage, airflow_provider_ldusage.landing.storage\n"
+        "import airflow_provider_ldusage.landing.reading, airflow_provider_ldusage.landing.parquet\n"
         "from airflow_provider_ldusage.operators.usage import LaunchDarklyMauTotalUsageOperator as Op\n"
         "Op(task_id='t', output_path='/tmp/x', output_format='parquet')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pyarrow'))\n"

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from airflow_provider_ldusage.catalogue import Endpoint
-from airflow_provider_ldusage.landing import OUTPUT_FORMATS
-from airflow_provider_ldusage.reading import read_landed
-from airflow_provider_ldusage.schema import SERIES_NAMES, series_key, value_type
+from airflow_provider_ldusage.landing.reading import read_landed
+from airflow_provider_ldusage.landing.schema import SERIES_NAMES, series_key, value_type
+from airflow_provider_ldusage.landing.storage import OUTPUT_FORMATS
 from tests.landing.conftest import fetch, read_object, series_variants, task_id
 
 pytest.importorskip("pyarrow")

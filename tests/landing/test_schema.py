@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from airflow_provider_ldusage.catalogue import ENDPOINTS
-from airflow_provider_ldusage.landing import OUTPUT_FORMATS
-from airflow_provider_ldusage.schema import LIST_COLUMNS, LIST_NAMES, SERIES_COLUMNS, SERIES_NAMES
+from airflow_provider_ldusage.landing.schema import LIST_COLUMNS, LIST_NAMES, SERIES_COLUMNS, SERIES_NAMES
+from airflow_provider_ldusage.landing.storage import OUTPUT_FORMATS
 from tests.landing.conftest import list_variants, series_variants, task_id
 
 pa = pytest.importorskip("pyarrow")
@@ -77,7 +77,7 @@ def _check_jsonl_rows(label: str, rows: list[dict[str, Any]], columns: Any, valu
 
 @pytest.mark.parametrize("fmt", ["jsonl", "jsonl.gz"])
 def test_json_lines_have_one_layout_for_every_series_endpoint(landed: dict[str, Any], fmt: str) -> None:
-    from airflow_provider_ldusage.schema import value_type
+    from airflow_provider_ldusage.landing.schema import value_type
 
     by_label = {label: ep for label, ep, _ in series_variants()}
     for label, path in _objects(landed, series_variants(), fmt):

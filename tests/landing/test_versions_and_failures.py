@@ -17,11 +17,11 @@ import pytest
 
 from airflow_provider_ldusage.catalogue import BY_OPERATION
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.landing import OUTPUT_FORMATS, storage_path, write_rows
+from airflow_provider_ldusage.landing.reading import read_landed
+from airflow_provider_ldusage.landing.rows import UsageRows
+from airflow_provider_ldusage.landing.schema import SERIES_NAMES, series_key
+from airflow_provider_ldusage.landing.storage import OUTPUT_FORMATS, storage_path, write_rows
 from airflow_provider_ldusage.operators.usage import LaunchDarklyMauTotalUsageOperator
-from airflow_provider_ldusage.reading import read_landed
-from airflow_provider_ldusage.rows import UsageRows
-from airflow_provider_ldusage.schema import SERIES_NAMES, series_key
 
 UTC = timezone.utc
 V0_COLUMNS = [

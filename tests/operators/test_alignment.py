@@ -10,15 +10,13 @@ import pytest
 
 from airflow_provider_ldusage.catalogue import endpoint
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.windows import (
-    Window,
+from airflow_provider_ldusage.windows.alignment import (
     align_window,
     bucket_granularity,
     conflicting_window_arguments,
-    preset_window,
-    resolve_window,
-    split_window,
 )
+from airflow_provider_ldusage.windows.calendar import Window
+from airflow_provider_ldusage.windows.periods import preset_window, resolve_window, split_window
 from tests.airflow_compat import CronTriggerTimetable
 
 UTC = timezone.utc

@@ -17,8 +17,8 @@ import pytest
 import requests
 
 from airflow_provider_ldusage.catalogue import BY_OPERATION
-from airflow_provider_ldusage.landing import storage_path, write_rows
-from airflow_provider_ldusage.rows import UsageRows
+from airflow_provider_ldusage.landing.rows import UsageRows
+from airflow_provider_ldusage.landing.storage import storage_path, write_rows
 from tests.operators.conftest import DagRunner, ms, state_of, xcom
 
 UTC = timezone.utc
@@ -247,8 +247,8 @@ def test_killed_writer_leaves_no_final_object(tmp_path: Path, sig: int) -> None:
         import signal, sys, time
         from datetime import datetime, timezone
         from airflow_provider_ldusage.catalogue import BY_OPERATION
-        from airflow_provider_ldusage.landing import storage_path, write_rows
-        from airflow_provider_ldusage.rows import UsageRows
+        from airflow_provider_ldusage.landing.storage import storage_path, write_rows
+        from airflow_provider_ldusage.landing.rows import UsageRows
         def stop(*_): raise SystemExit(143)
         signal.signal(signal.SIGTERM, stop)
         original = UsageRows.write_jsonl

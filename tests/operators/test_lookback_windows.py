@@ -8,13 +8,9 @@ import pytest
 
 from airflow_provider_ldusage.catalogue import endpoint
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.windows import (
-    Window,
-    align_window,
-    preceding_windows,
-    previous_period,
-    resolve_window,
-)
+from airflow_provider_ldusage.windows.alignment import align_window
+from airflow_provider_ldusage.windows.calendar import Window
+from airflow_provider_ldusage.windows.periods import preceding_windows, previous_period, resolve_window
 
 UTC = timezone.utc
 MAU = endpoint("getMAUTotalUsage")

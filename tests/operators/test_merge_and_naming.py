@@ -14,14 +14,14 @@ import pytest
 
 from airflow_provider_ldusage.catalogue import endpoint
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.landing import object_name
+from airflow_provider_ldusage.landing.rows import UsageRows
+from airflow_provider_ldusage.landing.schema import series_key
+from airflow_provider_ldusage.landing.storage import object_name
 from airflow_provider_ldusage.operators.usage import (
     LaunchDarklyContextsServersideUsageOperator,
     LaunchDarklyMauTotalUsageOperator,
     LaunchDarklyStreamUsageSdkversionOperator,
 )
-from airflow_provider_ldusage.rows import UsageRows
-from airflow_provider_ldusage.schema import series_key
 
 UTC = timezone.utc
 DAY = 86_400_000

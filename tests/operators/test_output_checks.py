@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.landing import check_writable
+from airflow_provider_ldusage.landing.storage import check_writable
 
 
 def test_a_missing_local_folder_is_created_and_left_clean(tmp_path: Path) -> None:

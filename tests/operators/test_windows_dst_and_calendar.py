@@ -11,9 +11,9 @@ import pytest
 from airflow.sdk import DAG
 
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.finality import MonthWindow
 from airflow_provider_ldusage.operators.usage import LaunchDarklyMauTotalUsageOperator
-from airflow_provider_ldusage.windows import preset_window, resolve_window
+from airflow_provider_ldusage.sensors.finality import MonthWindow
+from airflow_provider_ldusage.windows.periods import preset_window, resolve_window
 from tests.airflow_compat import CronTriggerTimetable
 
 UTC = timezone.utc

@@ -9,7 +9,8 @@ import pendulum
 import pytest
 
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.windows import Window, preset_window, resolve_window, split_window
+from airflow_provider_ldusage.windows.calendar import Window
+from airflow_provider_ldusage.windows.periods import preset_window, resolve_window, split_window
 from tests.airflow_compat import CronTriggerTimetable, DeltaTriggerTimetable
 
 UTC = timezone.utc

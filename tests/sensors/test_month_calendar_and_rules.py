@@ -12,7 +12,12 @@ from airflow.sdk import DAG
 
 from airflow_provider_ldusage.catalogue import endpoint
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.finality import FinalityRule, FinalityState, MonthWindow, month_arguments
+from airflow_provider_ldusage.sensors.finality import (
+    FinalityRule,
+    FinalityState,
+    MonthWindow,
+    month_arguments,
+)
 from airflow_provider_ldusage.sensors.month_end import LaunchDarklyMonthEndSensor
 
 UTC = timezone.utc
@@ -32,7 +37,7 @@ def test_default_month_follows_the_dags_calendar() -> None:
     # 2026-03-01T00:00+09:00 is 2026-02-28T15:00Z: the DAG's calendar just closed February.
     assert sensor.resolve_month(context).label == "2026-02"  # type: ignore[arg-type]
     # ... which is what the operators' previous_month reads for the same run.
-    from airflow_provider_ldusage.windows import resolve_window
+    from airflow_provider_ldusage.windows.periods import resolve_window
 
     w = resolve_window(
         preset="previous_month", logical_date=context["logical_date"], timezone=context["dag"].timezone
@@ -96,7 +101,7 @@ def test_trigger_refuses_rather_than_drops_non_json_hook_params() -> None:
 
 
 def test_assess_is_the_one_observe_judge_result_path() -> None:
-    from airflow_provider_ldusage import finality
+    from airflow_provider_ldusage.sensors import finality
 
     window = MonthWindow(2026, 2)
     start = int(window.start.timestamp() * 1000)

@@ -10,7 +10,7 @@ import pytest
 
 from airflow_provider_ldusage.catalogue import endpoint
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.finality import (
+from airflow_provider_ldusage.sensors.finality import (
     FinalityRule,
     FinalityState,
     MonthWindow,

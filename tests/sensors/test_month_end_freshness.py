@@ -156,7 +156,7 @@ def test_the_emulator_switches_do_what_the_tests_assume() -> None:
 
 
 def _february_body(**freshness: object) -> dict[str, Any]:
-    from airflow_provider_ldusage.windows import MonthWindow
+    from airflow_provider_ldusage.windows.calendar import MonthWindow
 
     feb = MonthWindow(2026, 2)
     series = [
@@ -177,8 +177,8 @@ def _february_body(**freshness: object) -> dict[str, Any]:
     ],
 )
 def test_assess_reads_freshness_where_present(freshness: dict[str, Any], code: str) -> None:
-    from airflow_provider_ldusage.finality import FinalityRule, FinalityState, assess
-    from airflow_provider_ldusage.windows import MonthWindow
+    from airflow_provider_ldusage.sensors.finality import FinalityRule, FinalityState, assess
+    from airflow_provider_ldusage.windows.calendar import MonthWindow
 
     verdict, state, result = assess(
         rule=FinalityRule(settle_period=timedelta(hours=1)),
@@ -195,8 +195,8 @@ def test_assess_reads_freshness_where_present(freshness: dict[str, Any], code: s
 
 
 def test_a_final_result_records_the_freshness_it_rested_on() -> None:
-    from airflow_provider_ldusage.finality import FinalityRule, FinalityState, assess
-    from airflow_provider_ldusage.windows import MonthWindow
+    from airflow_provider_ldusage.sensors.finality import FinalityRule, FinalityState, assess
+    from airflow_provider_ldusage.windows.calendar import MonthWindow
 
     rule = FinalityRule(settle_period=timedelta(hours=1), stable_observations=1)
     fresh = _february_body(dataThrough="2026-03-09T23:00:00Z", delayed=False)

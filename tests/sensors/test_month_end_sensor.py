@@ -246,7 +246,7 @@ def test_execute_complete_timeout_and_error_events() -> None:
 def test_reschedule_without_task_state_store_fails_fast() -> None:
     """On an Airflow without the task state store, reschedule mode could never see N observations."""
     from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
-    from airflow_provider_ldusage.finality import MonthWindow
+    from airflow_provider_ldusage.sensors.finality import MonthWindow
     from airflow_provider_ldusage.sensors.month_end import LaunchDarklyMonthEndSensor
 
     sensor = LaunchDarklyMonthEndSensor(task_id="no_store", month="2026-02", mode="reschedule")

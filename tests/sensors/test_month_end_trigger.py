@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from month_end_helpers import UTC, expected_figures, february_from_emulator, point_connection
 
-from airflow_provider_ldusage.finality import FinalityRule
+from airflow_provider_ldusage.sensors.finality import FinalityRule
 from airflow_provider_ldusage.testing.emulator import EmulatorConfig, FaultSpec, run_emulator
 from airflow_provider_ldusage.triggers.month_end import LaunchDarklyMonthEndTrigger
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.reading import read_landed
+from airflow_provider_ldusage.landing.reading import read_landed
 from airflow_provider_ldusage.transfers import _sql
 from airflow_provider_ldusage.transfers.usage_to_sql import LaunchDarklyUsageToSqlOperator
 from tests.transfers.conftest import CONN_ID, Database, Landed

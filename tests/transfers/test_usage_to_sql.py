@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.reading import read_landed
+from airflow_provider_ldusage.landing.reading import read_landed
 from airflow_provider_ldusage.transfers._sql import ddl
 from airflow_provider_ldusage.transfers.usage_to_sql import LaunchDarklyUsageToSqlOperator
 from tests.transfers.conftest import CONN_ID, SEPTEMBER, Database, Landed

@@ -4,19 +4,20 @@
 ``ObjectStoragePath``) and gives what its name says (operation, filter set, window or as-of instant, format;
 plain and Hive layouts) and its rows, streamed: JSON Lines and CSV chunk by chunk (gzip decompressed on the
 fly), Parquet batch by batch, so memory holds a chunk or a batch, never the object. Rows are dicts with the
-keys of the layout, in its order (:mod:`~airflow_provider_ldusage.schema`), typed like
-:meth:`~airflow_provider_ldusage.rows.UsageRows.iter_dicts` gives them:
+keys of the layout, in its order (:mod:`~airflow_provider_ldusage.landing.schema`), typed like
+:meth:`~airflow_provider_ldusage.landing.rows.UsageRows.iter_dicts` gives them:
 
 - timestamps as ISO-8601 text with ``Z`` (:func:`~airflow_provider_ldusage.core.timeconv.iso`), or ``None``;
 - json columns (``request``, ``dimensions``, ``item``) decoded (dict, list or ``None``). Rows of one object
-  may share a decoded object (as :meth:`~airflow_provider_ldusage.rows.UsageRows.iter_dicts` rows do):
+  may share a decoded object (as :meth:`~airflow_provider_ldusage.landing.rows.UsageRows.iter_dicts` rows do):
   copy before changing it;
 - ``value`` as LaunchDarkly sent it: an ``int`` or a ``float``. CSV cells are typed back: integral text
   is an ``int``, other text a ``float``. Parquet stores ``float64`` on every endpoint; integral values of
   endpoints documented as integers come back as ``int``;
 - ``delayed`` a ``bool`` or ``None``; ``schema_version`` and ``position`` ``int``.
 
-Objects of an earlier layout are upgraded row by row (:func:`~airflow_provider_ldusage.schema.upgrade_row`):
+Objects of an earlier layout are upgraded row by row
+(:func:`~airflow_provider_ldusage.landing.schema.upgrade_row`):
 version 0 is 0.2.0's per-dimension JSON Lines and CSV, whose ``filter_set`` is their folder's name and
 whose ``fetched_at`` is unknown (``None``). Version-0 CSV cells other than 0.2.0's fixed columns (the
 dimensions, and the fields of list items) stay text: CSV does not say their type. A version this release
@@ -35,8 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from airflow_provider_ldusage.catalogue import BY_OPERATION, Endpoint
-from airflow_provider_ldusage.landing import OUTPUT_FORMATS, storage_path, uri_of
-from airflow_provider_ldusage.schema import (
+from airflow_provider_ldusage.landing.schema import (
     SCHEMA_VERSION,
     Layout,
     columns_of,
@@ -44,6 +44,7 @@ from airflow_provider_ldusage.schema import (
     upgrade_row,
     value_type,
 )
+from airflow_provider_ldusage.landing.storage import OUTPUT_FORMATS, storage_path, uri_of
 
 #: Bytes read (before decompression) per step of the JSON Lines reader.
 CHUNK_BYTES = 1 << 20
@@ -99,7 +100,7 @@ class LandedObject:
 
     @property
     def layout(self) -> Layout:
-        """``series`` or ``list`` (:mod:`~airflow_provider_ldusage.schema`)."""
+        """``series`` or ``list`` (:mod:`~airflow_provider_ldusage.landing.schema`)."""
         return layout_of(self._endpoint)
 
     @property
@@ -187,7 +188,7 @@ class LandedObject:
     # --- Parquet ----------------------------------------------------------------------------------------
 
     def _parquet_rows(self) -> Iterator[dict[str, Any]]:
-        from airflow_provider_ldusage.parquet import ParquetSource
+        from airflow_provider_ldusage.landing.parquet import ParquetSource
 
         columns = columns_of(self.layout)
         names = [c.name for c in columns]

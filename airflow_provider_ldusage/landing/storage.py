@@ -47,7 +47,7 @@ it too: Hive, Spark, Trino, Athena and pyarrow ignore files whose names start wi
 
 The gzip formats are one gzip member streamed through ``zlib`` (:data:`GZIP_LEVEL`), their rows ordered by
 series within blocks of :data:`BY_SERIES_BLOCK` rows; Parquet is written by
-:mod:`airflow_provider_ldusage.parquet`.
+:mod:`airflow_provider_ldusage.landing.parquet`.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
 
-    from airflow_provider_ldusage.rows import UsageRows
+    from airflow_provider_ldusage.landing.rows import UsageRows
 
 OutputFormat = Literal["jsonl", "csv", "jsonl.gz", "csv.gz", "parquet"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("jsonl", "csv", "jsonl.gz", "csv.gz", "parquet")
@@ -345,7 +345,7 @@ def check_output_format(output_format: object) -> None:
     if output_format not in OUTPUT_FORMATS:
         raise LaunchDarklyUsageValidationError("output_format", output_format, f"one of {FORMATS_ALLOWED}")
     if output_format == "parquet":
-        from airflow_provider_ldusage.parquet import check_available
+        from airflow_provider_ldusage.landing.parquet import check_available
 
         check_available()
 
@@ -371,7 +371,7 @@ def write_rows(rows: UsageRows, target: ObjectStoragePath, output_format: Output
 def _write(rows: UsageRows, handle: Any, output_format: OutputFormat) -> int:
     """Write ``rows`` in ``output_format`` to an open binary handle; return the bytes written."""
     if output_format == "parquet":
-        from airflow_provider_ldusage.parquet import write_parquet
+        from airflow_provider_ldusage.landing.parquet import write_parquet
 
         return write_parquet(rows, handle)
     if not output_format.endswith(".gz"):

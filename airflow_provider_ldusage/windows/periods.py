@@ -48,186 +48,32 @@ Resolution order (:func:`resolve_window`):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_ldusage.core.timeconv import UTC, iso, to_utc
+from airflow_provider_ldusage.core.timeconv import iso, to_utc
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
+from airflow_provider_ldusage.windows.calendar import (
+    EPOCH_UTC,
+    MonthWindow,
+    Window,
+    calendar_moment,
+    is_blank,
+    start_of_day,
+    tzinfo_of,
+)
 
 if TYPE_CHECKING:
-    from airflow_provider_ldusage.catalogue import Endpoint
+    pass
 
-EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 PRESETS = ("previous_day", "previous_hour", "previous_month", "month_to_date", "last_N_days")
 _LAST_N = re.compile(r"last_(\d+)_days")
 #: The largest N of ``last_N_days`` (about 27 years: longer than LaunchDarkly keeps usage data).
 MAX_LAST_N_DAYS = 9999
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _FIX = (
     "give explicit start= and end= (e.g. '{{ data_interval_start | ts }}' or an ISO-8601 instant with "
     "offset), or a window= preset (" + ", ".join(PRESETS) + ")"
 )
-
-
-@dataclass(frozen=True)
-class Window:
-    """A half-open UTC window ``[start, end)``.
-
-    :param start: inclusive start, aware UTC.
-    :param end: exclusive end, aware UTC.
-    :param source: how it was resolved (``explicit``, ``preset:<name>``, ``data_interval``, ``timetable``).
-    """
-
-    start: datetime
-    end: datetime
-    source: str = "explicit"
-
-    def __post_init__(self) -> None:
-        if self.start >= self.end:
-            raise LaunchDarklyUsageValidationError(
-                "end", iso(self.end), f"an instant after start ({iso(self.start)})"
-            )
-
-    @property
-    def span(self) -> timedelta:
-        return self.end - self.start
-
-    def describe(self) -> str:
-        return f"[{iso(self.start)} .. {iso(self.end)}) ({self.source})"
-
-
-# --- the calendar ---------------------------------------------------------------------------------------
-
-
-def tzinfo_of(timezone: Any) -> Any:
-    """A DAG's or timetable's ``timezone`` (name, pendulum or stdlib zone, or None for UTC) as a tzinfo.
-
-    IANA zones come back as pendulum zones, whose ``convert`` resolves wall times in DST gaps and folds the
-    way Airflow's scheduler does.
-    """
-    if timezone is None:
-        return UTC
-    import pendulum
-
-    if isinstance(timezone, str):
-        return pendulum.timezone(timezone)
-    if not hasattr(timezone, "convert") and isinstance(getattr(timezone, "key", None), str):
-        return pendulum.timezone(timezone.key)  # a stdlib ZoneInfo
-    return timezone
-
-
-def calendar_moment(moment: object, timezone: Any = None, parameter: str = "logical_date") -> datetime:
-    """``moment`` read on the calendar of ``timezone``: its local wall clock, labelled as a UTC datetime.
-
-    2026-03-01T00:00+09:00 in Asia/Tokyo gives 2026-03-01T00:00Z (the label "March 1st, midnight"), from
-    which days and months are cut as UTC days and months (see the module description).
-    """
-    local = to_utc(moment, parameter).astimezone(tzinfo_of(timezone))
-    return datetime(
-        local.year, local.month, local.day, local.hour, local.minute, local.second, local.microsecond, UTC
-    )
-
-
-def _blank(value: object) -> bool:
-    # A template such as "{{ data_interval_start }}" renders to "None" or "" on runs without an interval.
-    return value is None or (isinstance(value, str) and value.strip() in ("", "None"))
-
-
-def _day(moment: datetime) -> datetime:
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-@dataclass(frozen=True)
-class MonthWindow:
-    """One calendar month in UTC: ``[start, end)`` with both at 00:00Z.
-
-    :param year: the year.
-    :param month: the month, 1..12.
-    """
-
-    year: int
-    month: int
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.month <= 12 or not 1 <= self.year <= 9998:
-            raise LaunchDarklyUsageValidationError("month", f"{self.year}-{self.month}", "a valid month")
-
-    @classmethod
-    def parse(cls, value: object, timezone: Any = None) -> MonthWindow:
-        """The month named by ``value``: ``"YYYY-MM"``, or a date, aware datetime or ISO string inside it.
-
-        An instant (an aware datetime, an ISO-8601 string with offset) is placed on the calendar of
-        ``timezone`` (default UTC; see the module description): 2026-02-28T15:00Z is in ``"2026-03"`` for
-        Asia/Tokyo and in ``"2026-02"`` for UTC. Naive datetimes and offset-less date-times are refused, as
-        everywhere else in this package.
-
-        :raises LaunchDarklyUsageValidationError: naming ``month``.
-        """
-        if isinstance(value, MonthWindow):
-            return value
-        if isinstance(value, datetime):
-            label = calendar_moment(value, timezone, "month")
-            return cls(label.year, label.month)
-        if isinstance(value, date):
-            return cls(value.year, value.month)
-        if isinstance(value, str):
-            text = value.strip()
-            matched = _MONTH.match(text)
-            if matched:
-                return cls(int(matched.group(1)), int(matched.group(2)))
-            if len(text) == 10:
-                try:
-                    return cls.parse(date.fromisoformat(text))
-                except ValueError:
-                    pass
-            elif text and not text.replace(".", "", 1).isdigit():  # epoch numbers are no month
-                return cls.parse(to_utc(text, "month"), timezone)
-        raise LaunchDarklyUsageValidationError(
-            "month", value, "'YYYY-MM', or a date, aware datetime or ISO-8601 string inside the month"
-        )
-
-    @classmethod
-    def of(cls, moment: datetime) -> MonthWindow:
-        """The UTC month holding the aware UTC datetime ``moment`` (no calendar conversion)."""
-        return cls(moment.year, moment.month)
-
-    @classmethod
-    def closed_before(cls, instant: datetime, timezone: Any = None) -> MonthWindow:
-        """The last month that had ended at ``instant`` on the calendar of ``timezone`` (default UTC).
-
-        For 2026-03-01T00:00Z and 2026-03-15 in UTC: February; for 2026-03-01T00:00+09:00 in Asia/Tokyo
-        (2026-02-28T15:00Z) also February — the month the DAG's calendar just closed, whose UTC days are then
-        judged.
-        """
-        return cls.parse(instant, timezone).previous()
-
-    def previous(self) -> MonthWindow:
-        return MonthWindow(self.year - 1, 12) if self.month == 1 else MonthWindow(self.year, self.month - 1)
-
-    def next(self) -> MonthWindow:
-        return MonthWindow(self.year + 1, 1) if self.month == 12 else MonthWindow(self.year, self.month + 1)
-
-    @property
-    def label(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
-
-    @property
-    def start(self) -> datetime:
-        return datetime(self.year, self.month, 1, tzinfo=UTC)
-
-    @property
-    def end(self) -> datetime:
-        following = self.next()
-        return datetime(following.year, following.month, 1, tzinfo=UTC)
-
-    @property
-    def days(self) -> tuple[date, ...]:
-        count = (self.end - self.start).days
-        return tuple(self.start.date() + timedelta(days=i) for i in range(count))
-
-    def __str__(self) -> str:
-        return self.label
 
 
 # --- presets and schedule periods -----------------------------------------------------------------------
@@ -246,7 +92,7 @@ def preset_window(name: str, reference: datetime, timezone: Any = None) -> Windo
         return Window(hour - timedelta(hours=1), hour, source)
     ref = calendar_moment(reference, timezone)
     if name == "previous_day":
-        return Window(_day(ref) - timedelta(days=1), _day(ref), source)
+        return Window(start_of_day(ref) - timedelta(days=1), start_of_day(ref), source)
     if name == "previous_month":
         month = MonthWindow.of(ref).previous()
         return Window(month.start, month.end, source)
@@ -262,7 +108,7 @@ def preset_window(name: str, reference: datetime, timezone: Any = None) -> Windo
                 f"last_N_days with N from 1 to {MAX_LAST_N_DAYS} (got N={days}), or another preset: "
                 + ", ".join(PRESETS),
             )
-        return Window(_day(ref) - timedelta(days=days), _day(ref), source)
+        return Window(start_of_day(ref) - timedelta(days=days), start_of_day(ref), source)
     raise LaunchDarklyUsageValidationError(
         "window", name, "one of " + ", ".join(PRESETS) + f" (N from 1 to {MAX_LAST_N_DAYS}, e.g. last_7_days)"
     )
@@ -382,9 +228,9 @@ def resolve_window(
     :param timezone: the DAG's timezone, whose calendar picks the days and months of presets (default UTC).
     :raises LaunchDarklyUsageValidationError: when no non-empty window can be derived.
     """
-    if not _blank(start) or not _blank(end):
+    if not is_blank(start) or not is_blank(end):
         for name, value in (("start", start), ("end", end)):
-            if _blank(value):
+            if is_blank(value):
                 raise LaunchDarklyUsageValidationError(
                     name,
                     value,
@@ -393,7 +239,7 @@ def resolve_window(
                 )
         return Window(to_utc(start, "start"), to_utc(end, "end"), "explicit")
     reference = logical_date if logical_date is not None else run_after
-    if not _blank(preset):
+    if not is_blank(preset):
         if reference is None:
             raise LaunchDarklyUsageValidationError(
                 "window", preset, "a run with a logical date or run_after; give explicit start= and end="
@@ -447,7 +293,7 @@ def _aligned_cut(after: datetime, at_most: datetime) -> datetime:
     cut = MonthWindow.of(at_most).start
     if cut > after:
         return cut
-    cut = _day(at_most)
+    cut = start_of_day(at_most)
     return cut if cut > after else at_most
 
 
@@ -521,139 +367,3 @@ def _whole_unit(window: Window) -> str | None:
         if window.span == length and aligned:
             return name
     return None
-
-
-# --- alignment to the endpoint's buckets ----------------------------------------------------------------
-
-#: Granularities whose buckets are cut at fixed UTC boundaries (hour, midnight, month start).
-BUCKET_GRANULARITIES = ("hourly", "daily", "monthly")
-_UNIT = {"hourly": "hour", "daily": "day", "monthly": "month"}
-_BOUNDARY = {"hourly": "the full hour", "daily": "00:00Z", "monthly": "00:00Z on the 1st"}
-_PRESET_FOR = {"hourly": "previous_hour", "daily": "previous_day", "monthly": "previous_month"}
-
-
-@dataclass(frozen=True)
-class Alignment:
-    """What :func:`align_window` made of a window.
-
-    :param window: the window to read (the input itself when ``changed`` is false).
-    :param changed: whether start or end moved.
-    :param granularity: the bucket size checked (``hourly``, ``daily``, ``monthly``), or ``None`` when
-        the endpoint has no fixed UTC buckets (auto-granularity families, lists): nothing was checked.
-    :param note: one line for the task log saying what moved and why (empty when nothing did).
-    """
-
-    window: Window
-    changed: bool
-    granularity: str | None
-    note: str = ""
-
-
-def bucket_granularity(endpoint: Endpoint, granularity: object = None) -> str | None:
-    """The UTC bucket size a request for ``endpoint`` reads, or ``None`` when it has no fixed buckets.
-
-    ``granularity`` is the rendered argument (blank: the family's default). Endpoints whose family picks
-    the bucket itself (``auto_rule``), takes no window, or has no granularity give ``None``.
-    """
-    family = endpoint.family
-    if not endpoint.has_window or family.auto_rule is not None or family.default_granularity is None:
-        return None
-    chosen = family.default_granularity if _blank(granularity) else str(granularity).strip()
-    return chosen if chosen in BUCKET_GRANULARITIES else None
-
-
-def floor_to_bucket(moment: datetime, granularity: str) -> datetime:
-    """The start of the UTC ``granularity`` bucket holding the aware UTC datetime ``moment``."""
-    if granularity == "monthly":
-        return MonthWindow.of(moment).start
-    if granularity == "daily":
-        return _day(moment)
-    return moment.replace(minute=0, second=0, microsecond=0)
-
-
-def align_window(window: Window, endpoint: Endpoint, granularity: object = None) -> Alignment:
-    """Fit ``window`` to the UTC buckets ``endpoint`` counts in, or refuse it; never a partial bucket.
-
-    The rule (see also docs/windows.rst):
-
-    - Endpoints without fixed UTC buckets (auto-granularity, lists): unchanged.
-    - A window whose start and end lie on bucket boundaries (00:00Z for ``daily``, the 1st at 00:00Z for
-      ``monthly``, the full hour for ``hourly``): unchanged.
-    - A window derived from the run (``data_interval``, ``timetable``, ``lookback:…``): start and end are
-      both floored to the bucket boundary at or before them, so the window is the whole buckets the period
-      has completed. Consecutive periods still tile without gap or overlap (a shared boundary floors the
-      same way), and every bucket read had ended when the period ended. A ``@daily`` DAG in
-      America/New_York (period ``[04:00Z, 04:00Z)``) reads the UTC day ``[00:00Z, 00:00Z)``. A period
-      holding no whole bucket (an hourly schedule reading daily buckets) is refused.
-    - ``window="month_to_date"``: its end is "now" by definition; only its start (a month start) is checked
-      and the unfinished last bucket is read on purpose (the operators mark it provisional).
-    - Other presets and explicit ``start``/``end``: refused when misaligned, with the preset that fits
-      (``window="previous_day"`` for daily buckets). Explicit instants are what the user asked for, so they
-      are never moved silently.
-
-    :param window: from :func:`resolve_window` (its ``source`` decides between aligning and refusing).
-    :param endpoint: the catalogue entry of the operation.
-    :param granularity: the rendered ``granularity`` argument (blank: the endpoint family's default).
-    :raises LaunchDarklyUsageValidationError: naming ``start``, ``end`` or ``window`` and the fix.
-    """
-    bucket = bucket_granularity(endpoint, granularity)
-    if bucket is None:
-        return Alignment(window, False, None)
-    start_ok = floor_to_bucket(window.start, bucket) == window.start
-    end_ok = floor_to_bucket(window.end, bucket) == window.end
-    if window.source == "preset:month_to_date":
-        end_ok = True
-    if start_ok and end_ok:
-        return Alignment(window, False, bucket)
-    unit, boundary, preset = _UNIT[bucket], _BOUNDARY[bucket], _PRESET_FOR[bucket]
-    why = f"{endpoint.method_name} counts in {bucket} buckets cut at {boundary} (UTC)"
-    if window.source == "explicit":
-        name, value = ("start", window.start) if not start_ok else ("end", window.end)
-        raise LaunchDarklyUsageValidationError(
-            name,
-            iso(value),
-            f"an instant at {boundary} UTC: {why}, so this window would land a partial {unit}; give start "
-            f"and end on {unit} boundaries (e.g. {iso(floor_to_bucket(value, bucket))}), or drop them and "
-            f'use window="{preset}"',
-        )
-    if window.source.startswith("preset:"):
-        raise LaunchDarklyUsageValidationError(
-            "window",
-            window.source.removeprefix("preset:"),
-            f'a preset of whole {unit}s: {why}; use window="{preset}", or a granularity this preset fits',
-        )
-    aligned_start = floor_to_bucket(window.start, bucket)
-    aligned_end = floor_to_bucket(window.end, bucket)
-    if aligned_start >= aligned_end:
-        raise LaunchDarklyUsageValidationError(
-            "window",
-            window.describe(),
-            f"a period holding at least one whole UTC {unit}: {why}, and this run's period lies inside one "
-            f'{unit}, which it would read unfinished; use window="{preset}" or schedule the DAG at least '
-            f"{bucket}",
-        )
-    aligned = Window(aligned_start, aligned_end, window.source)
-    note = (
-        f"window {window.describe()} aligned to the {bucket} UTC buckets of {endpoint.method_name}: "
-        f"{aligned.describe()} (the whole {unit}s the period completed)"
-    )
-    return Alignment(aligned, True, bucket, note)
-
-
-def conflicting_window_arguments(start: object, end: object, window: object) -> str | None:
-    """A warning when ``window=`` is given together with explicit ``start``/``end``, else ``None``.
-
-    Explicit ``start``/``end`` win (:func:`resolve_window`), so the preset is ignored; the operator logs
-    or warns with this text. Blank renders (``""``, ``"None"``) count as not given.
-
-    :param start: the rendered ``start`` argument.
-    :param end: the rendered ``end`` argument.
-    :param window: the rendered ``window`` argument.
-    """
-    if _blank(window) or (_blank(start) and _blank(end)):
-        return None
-    given = " and ".join(n for n, v in (("start", start), ("end", end)) if not _blank(v))
-    return (
-        f"window={str(window).strip()!r} is ignored because {given} {'are' if ' and ' in given else 'is'} "
-        "given (explicit start/end always win); give either window= or start= and end=, not both"
-    )

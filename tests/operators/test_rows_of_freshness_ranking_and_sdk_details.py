@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_ldusage.catalogue import endpoint
-from airflow_provider_ldusage.rows import UsageRows
+from airflow_provider_ldusage.landing.rows import UsageRows
 
 UTC = timezone.utc
 JAN = datetime(2026, 1, 1, tzinfo=UTC)

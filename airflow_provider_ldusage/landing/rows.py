@@ -1,7 +1,7 @@
-"""Tidy rows from usage responses, in the version-1 layouts of :mod:`airflow_provider_ldusage.schema`.
+"""Tidy rows from usage responses, in the version-1 layouts of :mod:`airflow_provider_ldusage.landing.schema`.
 
 Series endpoints give one row per time bucket and series; list endpoints one row per item. The columns
-never depend on the request (:mod:`~airflow_provider_ldusage.schema` lists them with their types).
+never depend on the request (:mod:`~airflow_provider_ldusage.landing.schema` lists them with their types).
 
 Series are identified by their dimensions (the response's metadata object): ``series_key`` is the same for
 the same dimensions in every request. Two keys of one response with identical metadata stay two series
@@ -29,7 +29,7 @@ from typing import Any
 
 from airflow_provider_ldusage.catalogue import Endpoint
 from airflow_provider_ldusage.core.timeconv import EPOCH, from_epoch_ms, iso
-from airflow_provider_ldusage.schema import (
+from airflow_provider_ldusage.landing.schema import (
     LIST_NAMES,
     SCHEMA_VERSION,
     SERIES_NAMES,
@@ -104,7 +104,7 @@ class UsageRows:
     :param window_end: the run's resolved window end.
     :param request: what defines the rows besides the window (the ``request`` column); its
         ``aggregation`` and ``granularity`` fill those columns.
-    :param filter_set: the dataset key (:func:`~airflow_provider_ldusage.landing.arguments_hash`).
+    :param filter_set: the dataset key (:func:`~airflow_provider_ldusage.landing.storage.arguments_hash`).
     :param as_of: for list endpoints without a window, the instant the list describes (the run's date).
     """
 
@@ -277,7 +277,7 @@ class UsageRows:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """Every column, in row order (the layout's: :mod:`~airflow_provider_ldusage.schema`)."""
+        """Every column, in row order (the layout's: :mod:`~airflow_provider_ldusage.landing.schema`)."""
         return SERIES_NAMES if self.layout == "series" else LIST_NAMES
 
     @property

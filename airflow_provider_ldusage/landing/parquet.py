@@ -5,7 +5,7 @@ the functions that write or read Parquet, never when this module is imported (th
 package that imports it: ``tests/test_dependencies.py``); :func:`check_available` tells whether it is
 installed without importing it, so operators refuse ``parquet`` before any request.
 
-Column types (the logical types of :mod:`airflow_provider_ldusage.schema`): ``timestamp`` →
+Column types (the logical types of :mod:`airflow_provider_ldusage.landing.schema`): ``timestamp`` →
 ``timestamp[ms, tz=UTC]``, ``int`` → ``int64``, ``number`` → ``float64`` (the same type on every endpoint,
 so every endpoint's objects read as one table; exact for integers below 2**53), ``bool`` → ``bool``,
 ``string`` and ``json`` → ``string`` (json as JSON text). Rows are written in record batches of
@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ldusage.core.timeconv import EPOCH, iso
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.schema import SCHEMA_VERSION, Column, Layout, columns_of
+from airflow_provider_ldusage.landing.schema import SCHEMA_VERSION, Column, Layout, columns_of
 
 if TYPE_CHECKING:
-    from airflow_provider_ldusage.rows import UsageRows
+    from airflow_provider_ldusage.landing.rows import UsageRows
 
 #: Rows per record batch and row group. Measured on the landed-size benchmark's response (365,000 rows):
 #: 16,384 rows hold about 5 MB of Python records and 7 MB of Arrow buffers at a time and land at 0.25x

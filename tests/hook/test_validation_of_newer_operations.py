@@ -204,7 +204,7 @@ def test_average_takes_every_granularity_of_observability_metrics(
 
 @pytest.mark.parametrize("limit", [1, 100])
 def test_ranking_limit_bounds_are_inclusive(server: ScriptedServer, hook: Any, limit: int) -> None:
-    from .test_v25_requests import RANKING_BODY
+    from .test_requests_ranking_exports_and_sdk_details import RANKING_BODY
 
     server.queue(Answer(body=RANKING_BODY))
     hook.get_data_export_project_ranking(**W, limit=limit)

@@ -14,7 +14,7 @@ when, by LaunchDarkly's own clock:
    is compared (as a fingerprint), not only the last value, because late events can revise earlier days.
 
 **Which month.** The month judged is always a UTC month
-(:class:`~airflow_provider_ldusage.windows.MonthWindow`: ``[1st 00:00Z, next 1st 00:00Z)``), because
+(:class:`~airflow_provider_ldusage.windows.calendar.MonthWindow`: ``[1st 00:00Z, next 1st 00:00Z)``), because
 LaunchDarkly's daily buckets are UTC days; a ``tz`` filter is therefore refused. Which month a run means
 is decided on the DAG's calendar: the sensor's default is the month closed before the run's logical date
 *in the DAG's timezone*, read as the UTC month with that label, the same month as the operators'
@@ -39,7 +39,7 @@ from airflow_provider_ldusage.catalogue import Endpoint
 from airflow_provider_ldusage.core.timeconv import UTC, iso, to_utc
 from airflow_provider_ldusage.defaults import SETTLE_PERIOD
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
-from airflow_provider_ldusage.windows import MonthWindow
+from airflow_provider_ldusage.windows.calendar import MonthWindow
 
 STATE_VERSION = 1
 
