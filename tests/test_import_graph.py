@@ -1,79 +1,17 @@
-"""Issue 16: the package's imports run one way. Every import counts, module-level or inside a function
-(a lazy import still couples two modules), except those only a type checker reads (``TYPE_CHECKING``)."""
+"""The package's imports run one way: no cycle, type-checking imports and lazy imports included.
+
+``make import-graph`` (``tools/import_graph.py``) prints the same graph.
+"""
 
 from __future__ import annotations
 
-import ast
+import subprocess
+import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "airflow_provider_ldusage"
+from tools.import_graph import PACKAGE, find_cycle, import_graph, render
 
-
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _type_checking_only(tree: ast.Module) -> set[int]:
-    lines: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            for child in node.body:
-                lines.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
-    return lines
-
-
-def import_graph() -> dict[str, set[str]]:
-    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
-    graph: dict[str, set[str]] = {name: set() for name in modules}
-    for name, path in modules.items():
-        tree = ast.parse(path.read_text())
-        skip = _type_checking_only(tree)
-        for node in ast.walk(tree):
-            if getattr(node, "lineno", None) in skip:
-                continue
-            targets: list[str] = []
-            if isinstance(node, ast.Import):
-                targets = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                # ``from pkg import submodule`` depends on the submodule (every import runs the parents'
-                # ``__init__`` first, which no edge records); ``from module import name`` on the module.
-                subs = [f"{node.module}.{alias.name}" for alias in node.names]
-                targets = [t for t in subs if t in modules] or [node.module]
-            for target in targets:
-                # The deepest package module the import names (a from-import may name a class).
-                while target and target not in modules:
-                    target = target.rpartition(".")[0]
-                if target and target != name and target != "airflow_provider_ldusage":
-                    graph[name].add(target)
-    return graph
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    done: set[str] = set()
-    stack: list[str] = []
-    on_stack: set[str] = set()
-
-    def visit(node: str) -> list[str] | None:
-        stack.append(node)
-        on_stack.add(node)
-        for nxt in sorted(graph[node]):
-            if nxt in on_stack:
-                return [*stack[stack.index(nxt) :], nxt]
-            if nxt not in done:
-                found = visit(nxt)
-                if found:
-                    return found
-        on_stack.discard(stack.pop())
-        done.add(node)
-        return None
-
-    for start in sorted(graph):
-        if start not in done:
-            found = visit(start)
-            if found:
-                return found
-    return None
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_package_has_no_import_cycle() -> None:
@@ -81,15 +19,32 @@ def test_the_package_has_no_import_cycle() -> None:
     assert cycle is None, " -> ".join(cycle or [])
 
 
-def test_the_walk_sees_lazy_imports_and_would_report_a_cycle() -> None:
-    graph = import_graph()
+def test_the_walk_sees_lazy_and_type_checking_imports_and_would_report_a_cycle() -> None:
+    graph = {
+        k.removeprefix("airflow_provider_ldusage."): {v.removeprefix("airflow_provider_ldusage.") for v in vs}
+        for k, vs in import_graph().items()
+    }
     # The sensor imports the trigger inside a method; the walk sees it.
-    assert (
-        "airflow_provider_ldusage.triggers.month_end" in graph["airflow_provider_ldusage.sensors.month_end"]
-    )
-    assert not any(
-        m.startswith("airflow_provider_ldusage.sensors")
-        for m in graph["airflow_provider_ldusage.triggers.month_end"]
-    )
-    graph["airflow_provider_ldusage.catalogue"].add("airflow_provider_ldusage.operators._base")
-    assert find_cycle(graph) is not None
+    assert "triggers.month_end" in graph["sensors.month_end"]
+    # The trigger shares the finality rule with the sensor but never imports the sensor itself.
+    assert "sensors.finality" in graph["triggers.month_end"]
+    assert "sensors.month_end" not in graph["triggers.month_end"]
+    # A type-only import is an edge too: the operator base names the hook under TYPE_CHECKING.
+    assert "hooks.usage" in graph["operators._base"]
+    full = import_graph()
+    full["airflow_provider_ldusage.catalogue"].add("airflow_provider_ldusage.operators._base")
+    assert find_cycle(full) is not None
+
+
+def test_the_command_prints_the_graph_and_says_it_has_no_cycle() -> None:
+    out = subprocess.run(
+        [sys.executable, "tools/import_graph.py"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.startswith(render(import_graph()) + "\n")
+    assert out.rstrip().endswith("no cycle")
+    assert "operators._base -> " in out
+
+
+def test_the_package_root_holds_only_metadata_and_shared_basics() -> None:
+    root = sorted(p.stem for p in PACKAGE.glob("*.py"))
+    assert root == ["__init__", "catalogue", "compat", "defaults", "exceptions", "provider_info"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
@@ -13,17 +14,14 @@ from typing import Any, overload
 
 from airflow_provider_ldusage.core.ratelimit import retry_after_seconds
 from airflow_provider_ldusage.core.request import UsageRequest
+from airflow_provider_ldusage.core.scrub import scrub, scrub_optional
+from airflow_provider_ldusage.core.statuses import HintContext, rule_for
 from airflow_provider_ldusage.exceptions import (
     LaunchDarklyUsageAPIError,
-    LaunchDarklyUsageAuthError,
-    LaunchDarklyUsageBadRequestError,
-    LaunchDarklyUsageConflictError,
-    LaunchDarklyUsageForbiddenError,
+    LaunchDarklyUsageBodyTooLargeError,
     LaunchDarklyUsageInvalidBodyError,
-    LaunchDarklyUsageNotFoundError,
-    LaunchDarklyUsageRateLimitError,
+    LaunchDarklyUsageRedirectError,
     LaunchDarklyUsageResponseError,
-    LaunchDarklyUsageServerError,
 )
 
 _EXCERPT = 200
@@ -52,27 +50,28 @@ _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
 
-def _excerpt(body: bytes) -> str:
-    text = body.decode("utf-8", errors="replace")
+def _excerpt(body: bytes, secret: str | None, limit: int = _EXCERPT) -> str:
+    """A short, token-free account of a body: scrubbed whole before it is cut, so no half token stays."""
+    text = body[: limit * 64].decode("utf-8", errors="replace")
     if "<" in text and ">" in text:
         # An HTML error page from a proxy or load balancer: keep its words, drop the markup.
         text = html.unescape(_TAGS.sub(" ", re.sub(r"(?is)<(script|style).*?</\1>", " ", text)))
-    text = _SPACE.sub(" ", text).strip()
-    return text[:_EXCERPT] + ("…" if len(text) > _EXCERPT else "")
+    text = scrub(_SPACE.sub(" ", text).strip(), secret)
+    return text[:limit] + ("…" if len(text) > limit else "")
 
 
-def _error_fields(body: bytes) -> tuple[str | None, str | None, str | None, bool]:
-    """``code``, ``message``, ``id`` from a LaunchDarkly error body, and whether the body was JSON."""
+def _error_fields(body: bytes, secret: str | None) -> tuple[str | None, str | None, str | None, bool]:
+    """``code``, ``message``, ``id`` from a LaunchDarkly error body (scrubbed), and whether it was JSON."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None, (_excerpt(body) or None), None, False
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None, (_excerpt(body, secret) or None), None, False
     if not isinstance(data, dict):
-        return None, _excerpt(body) or None, None, True
+        return None, _excerpt(body, secret) or None, None, True
 
     def field(name: str) -> str | None:
         value = data.get(name)
-        return str(value) if value is not None else None
+        return scrub_optional(str(value) if value is not None else None, secret)
 
     return field("code"), field("message"), field("id"), True
 
@@ -91,36 +90,11 @@ def api_error(
 
     ``now`` (epoch seconds) turns an HTTP-date ``Retry-After`` into seconds.
     """
-    code, message, request_id, is_json = _error_fields(body)
-    if message and secret:
-        message = message.replace(secret, "***")
-    content_type = headers.get("content-type", "")
-    cls: type[LaunchDarklyUsageAPIError] = LaunchDarklyUsageAPIError
-    hint: str | None = None
-    if status == 400:
-        cls, hint = LaunchDarklyUsageBadRequestError, "LaunchDarkly rejected the parameters"
-    elif status == 401:
-        cls = LaunchDarklyUsageAuthError
-        hint = "The access token is invalid, expired or lacks access; check the connection's password"
-    elif status == 403:
-        cls = LaunchDarklyUsageForbiddenError
-        if message and "beta" in message.lower():
-            hint = (
-                "LaunchDarkly refused the request for lack of the `LD-API-Version: beta` header. This "
-                "provider always sends exactly one; a proxy between Airflow and LaunchDarkly may be "
-                "stripping or duplicating it"
-            )
-        else:
-            hint = "The token's role may not read account usage; give it a role with usage read access"
-    elif status == 404:
-        cls = LaunchDarklyUsageNotFoundError
-        hint = "Check the path values (project, environment, flag keys, source or type)"
-    elif status == 409:
-        cls, hint = LaunchDarklyUsageConflictError, conflict_hint(request)
-    elif status == 429:
-        cls, hint = LaunchDarklyUsageRateLimitError, f"Still rate limited after {retries} retries"
-    elif status >= 500:
-        cls, hint = LaunchDarklyUsageServerError, f"Still failing after {retries} retries"
+    code, message, request_id, is_json = _error_fields(body, secret)
+    content_type = scrub(headers.get("content-type", ""), secret)
+    rule = rule_for(status)
+    cls = rule.exception
+    hint = rule.hint(HintContext(request, message, retries))
     if not is_json and content_type and "json" not in content_type:
         hint = (hint + ". " if hint else "") + f"The body was {content_type.split(';')[0]}, not JSON"
     return cls(
@@ -131,61 +105,111 @@ def api_error(
         message=message,
         request_id=request_id,
         hint=hint,
-        retry_after=retry_after_seconds(headers, now) if status in (429, 503) else None,
+        retry_after=retry_after_seconds(headers, now) if rule.reports_retry_after else None,
     )
 
 
-def conflict_hint(request: UsageRequest) -> str:
-    """What to change after a 409 (usage LaunchDarkly cannot attribute to a project), in one sentence.
+class _NotAFigure(ValueError):
+    """A JSON number no usage figure can be: ``NaN``/``Infinity`` literals or a float out of range."""
 
-    Grouping by the value a catalogue rule ties to explicit filters (``group_by='projectId'``) is what
-    triggers it on series endpoints; on the project ranking it is the window itself.
+
+def _refuse_constant(literal: str) -> Any:
+    raise _NotAFigure(f"the literal {literal} (not JSON, and no count)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _NotAFigure(f"the number {text[:40]} (out of the range of a 64-bit float)")
+    return value
+
+
+def redirect_error(
+    request: UsageRequest, status: int, headers: Mapping[str, str], *, secret: str | None = None
+) -> LaunchDarklyUsageRedirectError:
+    """The error for a 3xx: redirects are never followed (the token would travel with the request, and
+    another server's body would pass for usage data); the hint names where it pointed, scrubbed."""
+    location = scrub(headers.get("location", ""), secret)
+    shown = location if len(location) <= 200 else location[:200] + "…"
+    where = f"to {shown!r}" if location else "without a Location"
+    return LaunchDarklyUsageRedirectError(
+        status,
+        request.method,
+        request.path,
+        hint=(
+            f"The server redirected {where}; redirects are not followed. Set the connection's host to "
+            "the API's own base URL (https://app.launchdarkly.com, https://app.launchdarkly.us or "
+            "https://app.eu.launchdarkly.com) or fix the proxy in between"
+        ),
+    )
+
+
+def body_too_large(
+    request: UsageRequest, headers: Mapping[str, str], max_body_bytes: int | None
+) -> LaunchDarklyUsageBodyTooLargeError:
+    """The error for a body the transport stopped reading at ``max_body_bytes``."""
+    declared = headers.get("content-length", "")
+    size = f" (Content-Length {declared})" if declared.isdigit() else ""
+    return LaunchDarklyUsageBodyTooLargeError(
+        request.method,
+        request.path,
+        f"the body is larger than max_body_bytes={max_body_bytes}{size}; reading stopped there. Narrow "
+        "start/end or the grouping, or raise max_body_bytes (connection extra or hook argument)",
+    )
+
+
+def decode_json(request: UsageRequest, body: bytes, *, secret: str | None = None) -> Any:
+    """Parse a 2xx body; a truncated or non-JSON body raises a clear (retryable) error.
+
+    ``NaN``, ``Infinity`` and numbers beyond a float's range (``1e999``) are refused as the wrong shape
+    (Python's parser would return ``nan``/``inf``); ``secret`` is scrubbed from any excerpt quoted.
     """
-    endpoint = request.endpoint
-    sent = set(request.params)
-    for rule in endpoint.rules:
-        param = endpoint.query_param(rule.param)
-        if param is not None and (param.wire, rule.value) in sent:
-            return (
-                f"Some usage in the window cannot be attributed to a project. Remove {rule.param}="
-                f"{rule.value!r} (group by 'environmentId' instead, or keep only the {rule.needs} filter, "
-                "which needs no attribution), or narrow start/end to a period without that usage"
-            )
-    if endpoint.paging is not None:
-        return (
-            "Some usage in the window cannot be attributed to a project, so no ranking is given. Narrow "
-            "start/end to a period without that usage"
-        )
-    return "Some usage in the window cannot be attributed; narrow start/end or remove the grouping"
-
-
-def decode_json(request: UsageRequest, body: bytes) -> Any:
-    """Parse a 2xx body; a truncated or non-JSON body raises a clear (retryable) error."""
     try:
-        return json.loads(body)
+        return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except _NotAFigure as exc:
+        problem = f"{request.endpoint.response_kind}: the body holds {exc}"
+        raise _response_error(request, problem, secret) from None
+    except RecursionError:
+        raise _response_error(
+            request, "the body nests JSON too deeply to be a usage response", secret
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise _invalid_body(request, body, exc) from None
+        raise _invalid_body(request, body, exc, secret) from None
 
 
-def _invalid_body(request: UsageRequest, body: bytes, exc: Exception) -> LaunchDarklyUsageInvalidBodyError:
+def _response_error(
+    request: UsageRequest, problem: str, secret: str | None
+) -> LaunchDarklyUsageResponseError:
+    """The error for a body of the wrong shape, its text (which may quote the body) scrubbed."""
+    return LaunchDarklyUsageResponseError(request.method, request.path, scrub(problem, secret))
+
+
+def _invalid_body(
+    request: UsageRequest, body: bytes, exc: Exception, secret: str | None
+) -> LaunchDarklyUsageInvalidBodyError:
     return LaunchDarklyUsageInvalidBodyError(
         request.method,
         request.path,
-        f"the body is not valid JSON ({exc.__class__.__name__}: {exc}); "
-        f"{len(body)} bytes starting {_excerpt(body[:80])!r}",
+        scrub(
+            f"the body is not valid JSON ({exc.__class__.__name__}: {exc}); "
+            f"{len(body)} bytes starting {_excerpt(body, secret, limit=80)!r}",
+            secret,
+        ),
     )
 
 
-def check_shape(request: UsageRequest, data: Any) -> Any:
+def check_shape(request: UsageRequest, data: Any, *, secret: str | None = None) -> Any:
     """Check ``data`` against the endpoint's 200 schema; return it unchanged.
 
     Extra fields are tolerated (the API is beta and grows); missing required fields and non-numeric
     series values are not. Every kind is a JSON object except ``SdkVersionDetailsList`` (a JSON array).
+    A bucket ``time`` must be an instant a datetime can hold (year 1 to 9999). Values quoted in an error
+    have ``secret`` scrubbed from them.
     """
     kind = request.endpoint.response_kind
 
     def fail(problem: str) -> LaunchDarklyUsageResponseError:
-        return LaunchDarklyUsageResponseError(request.method, request.path, f"{kind}: {problem}")
+        return _response_error(request, f"{kind}: {problem}", secret)
 
     if kind == "SdkVersionDetailsList":
         _check_sdk_details(data, fail)
@@ -217,7 +241,7 @@ def check_shape(request: UsageRequest, data: Any) -> Any:
     if not isinstance(series, list):
         raise fail("'series' must be a list")
     for position, point in enumerate(series):
-        _check_slice(request, position, point)
+        _check_slice(request, position, point, secret)
     if kind == "DataExportSeriesListRep":
         _check_freshness(data, fail)
     return data
@@ -309,10 +333,14 @@ def _check_sdk_details(data: Any, fail: _Fail) -> None:
                 raise fail(f"[{position}][{key!r}] = {value!r} is not a string")
 
 
-def _check_slice(request: UsageRequest, position: int, point: Any) -> None:
+# Bucket times (epoch ms) a datetime can hold: 0001-01-01 to 9999-12-31T23:59:59.999Z.
+_MIN_TIME_MS = -62_135_596_800_000
+_MAX_TIME_MS = 253_402_300_799_999
+
+
+def _check_slice(request: UsageRequest, position: int, point: Any, secret: str | None = None) -> None:
     def fail(problem: str) -> LaunchDarklyUsageResponseError:
-        kind = request.endpoint.response_kind
-        return LaunchDarklyUsageResponseError(request.method, request.path, f"{kind}: {problem}")
+        return _response_error(request, f"{request.endpoint.response_kind}: {problem}", secret)
 
     if not isinstance(point, dict):
         raise fail(f"series[{position}] is not an object")
@@ -323,12 +351,18 @@ def _check_slice(request: UsageRequest, position: int, point: Any) -> None:
     if not _NUMBER_TYPES.issuperset(map(type, point.values())):
         key, value = next((k, v) for k, v in point.items() if type(v) not in _NUMBER_TYPES)
         raise fail(f"series[{position}][{key!r}] = {value!r} is not a number")
+    moment = point["time"]
+    if not _MIN_TIME_MS <= moment <= _MAX_TIME_MS:  # NaN and inf are refused by the parsers already
+        raise fail(
+            f"series[{position}]['time'] = {moment!r} ms is not an instant a timestamp can hold "
+            "(years 1 to 9999)"
+        )
 
 
-def decode_checked(request: UsageRequest, body: bytes) -> Any:
+def decode_checked(request: UsageRequest, body: bytes, *, secret: str | None = None) -> Any:
     """Parse and shape-check a 2xx body in one go (what every hook method returns): a dict, or for
-    ``SdkVersionDetailsList`` a list of dicts."""
-    return check_shape(request, decode_json(request, body))
+    ``SdkVersionDetailsList`` a list of dicts. ``secret`` is scrubbed from any error text."""
+    return check_shape(request, decode_json(request, body, secret=secret), secret=secret)
 
 
 class LazySeries(Sequence[dict[str, Any]]):
@@ -339,13 +373,15 @@ class LazySeries(Sequence[dict[str, Any]]):
 
     :param request: the request the body answers (for error messages).
     :param raws: the undecoded slices.
+    :param secret: scrubbed from any value an error quotes.
     """
 
-    def __init__(self, request: UsageRequest, raws: list[Any]) -> None:
+    def __init__(self, request: UsageRequest, raws: list[Any], secret: str | None = None) -> None:
         import msgspec
 
         self._request = request
         self._raws = raws
+        self._secret = secret
         self._decode = msgspec.json.Decoder().decode
         self._error = msgspec.DecodeError
 
@@ -368,43 +404,41 @@ class LazySeries(Sequence[dict[str, Any]]):
             yield self._load(position)
 
     def _load(self, position: int) -> dict[str, Any]:
-        point = self._decode(self._raws[position])
-        _check_slice(self._request, position, point)
+        try:
+            point = self._decode(self._raws[position])
+        except self._error as exc:  # 1e999 passes the envelope (slices are only delimited there)
+            problem = f"{self._request.endpoint.response_kind}: series[{position}]: {exc}"
+            raise _response_error(self._request, problem, self._secret) from None
+        _check_slice(self._request, position, point, self._secret)
         result: dict[str, Any] = point
         return result
 
 
-def decode_lazily(request: UsageRequest, body: bytes) -> Any:
+def decode_lazily(request: UsageRequest, body: bytes, *, secret: str | None = None) -> Any:
     """Like :func:`decode_checked`, but a series response's ``series`` is a :class:`LazySeries`.
 
     The envelope (``_links``, ``metadata`` and the slice boundaries) is parsed and checked now, so a
     truncated or malformed body still fails here, before anything is written downstream.
     """
     if not request.endpoint.is_series:
-        return decode_checked(request, body)
+        return decode_checked(request, body, secret=secret)
     import msgspec
 
+    kind = request.endpoint.response_kind
     try:
         envelope: Any = msgspec.json.decode(body, type=_envelope_type())
     except msgspec.ValidationError as exc:  # valid JSON, wrong shape: not worth a retry
-        raise LaunchDarklyUsageResponseError(
-            request.method, request.path, f"{request.endpoint.response_kind}: {exc}"
-        ) from None
+        raise _response_error(request, f"{kind}: {exc}", secret) from None
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        raise _invalid_body(request, body, exc) from None
+        raise _invalid_body(request, body, exc, secret) from None
     result: dict[str, Any] = {
         "_links": envelope.links,
         "metadata": envelope.metadata,
-        "series": LazySeries(request, envelope.series),
+        "series": LazySeries(request, envelope.series, secret),
     }
     if request.endpoint.has_freshness:
         fresh = {name: getattr(envelope, name) for name in ("dataThrough", "delayed")}
-        _check_freshness(
-            fresh,
-            lambda problem: LaunchDarklyUsageResponseError(
-                request.method, request.path, f"{request.endpoint.response_kind}: {problem}"
-            ),
-        )
+        _check_freshness(fresh, lambda problem: _response_error(request, f"{kind}: {problem}", secret))
         result.update({k: v for k, v in fresh.items() if v is not None})
     return result
 

@@ -24,14 +24,30 @@ output
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from airflow_provider_ldusage.landing.schema import LIST_COLUMNS, SERIES_COLUMNS
-from airflow_provider_ldusage.landing.storage import _normalised
+from airflow_provider_ldusage.landing.storage import normalised
 
 if TYPE_CHECKING:
-    from airflow_provider_ldusage.operators._base import LaunchDarklyUsageBaseOperator
+    from airflow_provider_ldusage.catalogue import Endpoint
+
+
+class LineageSource(Protocol):
+    """What lineage reads from an operator: the operation, its filters and connection, its landings."""
+
+    operation_id: str
+    launchdarkly_conn_id: str
+    hook_params: dict[str, Any]
+    #: One :func:`landing_record` per object landed by the operator (lookback windows too).
+    lineage_landings: list[dict[str, Any]]
+
+    @property
+    def endpoint(self) -> Endpoint: ...
+
+    def filter_arguments(self) -> dict[str, Any]: ...
+
 
 # Column types for the schema facet, from the row layouts (schema.py): OpenLineage's type names.
 _OPENLINEAGE_TYPES = {
@@ -56,8 +72,8 @@ def input_name(operation_id: str, arguments: Mapping[str, Any]) -> str:
         value = arguments[key]
         if value is None or key in ("start", "end"):
             continue
-        normalised = _normalised(value)
-        text = ",".join(normalised) if isinstance(normalised, list) else str(normalised)
+        canonical = normalised(value)
+        text = ",".join(canonical) if isinstance(canonical, list) else str(canonical)
         parts.append(f"{key}={quote(text, safe=',:')}")
     return operation_id + ("?" + "&".join(parts) if parts else "")
 
@@ -83,29 +99,26 @@ def _try_of(task_instance: Any) -> list[Any]:
     return [getattr(task_instance, "run_id", None), getattr(task_instance, "try_number", None)]
 
 
-def record_landing(
-    operator: LaunchDarklyUsageBaseOperator,
+def landing_record(
     context: Mapping[str, Any],
     summary: Mapping[str, Any],
     columns: Iterable[str],
     base_url: str,
-) -> None:
-    """Keep what :func:`facets_on_complete` reports about one landing on the operator (no OpenLineage import).
+) -> dict[str, Any]:
+    """What :func:`facets_on_complete` reports about one landing (no OpenLineage import).
 
-    :param operator: the operator that landed the rows.
     :param context: the task's context (its ``ti`` tells the run and try apart).
     :param summary: the landing's summary (``path``, ``dataset``, ``rows``, ``bytes``).
     :param columns: the rows' columns, in order.
     :param base_url: the connection's base URL.
     """
-    landing = {**summary, "columns": list(columns), "base_url": base_url, "try": _try_of(context.get("ti"))}
-    operator.__dict__.setdefault("_lineage_landings", []).append(landing)
+    return {**summary, "columns": list(columns), "base_url": base_url, "try": _try_of(context.get("ti"))}
 
 
-def facets_on_complete(operator: LaunchDarklyUsageBaseOperator, task_instance: Any) -> Any:
+def facets_on_complete(operator: LineageSource, task_instance: Any) -> Any:
     """The ``OperatorLineage`` of a finished task (see the module description).
 
-    :param operator: the executed operator; its landings are recorded on it by ``execute``.
+    :param operator: the executed operator; ``execute`` keeps its landings in ``lineage_landings``.
     :param task_instance: the finished task instance: only the landings of its run and try count.
     """
     from airflow.providers.common.compat.openlineage.facet import (
@@ -119,7 +132,7 @@ def facets_on_complete(operator: LaunchDarklyUsageBaseOperator, task_instance: A
     from openlineage.client.facet_v2 import datasource_dataset
 
     current = _try_of(task_instance)
-    landings = [x for x in getattr(operator, "_lineage_landings", []) if x["try"] == current]
+    landings = [x for x in operator.lineage_landings if x["try"] == current]
     base_url = landings[0]["base_url"] if landings else _base_url(operator)
     source = Dataset(
         namespace=base_url,
@@ -160,7 +173,7 @@ def facets_on_complete(operator: LaunchDarklyUsageBaseOperator, task_instance: A
     return OperatorLineage(inputs=[source], outputs=outputs)
 
 
-def _base_url(operator: LaunchDarklyUsageBaseOperator) -> str:
+def _base_url(operator: LineageSource) -> str:
     """The connection's base URL (read from the connection; no request, never the token)."""
     from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
 

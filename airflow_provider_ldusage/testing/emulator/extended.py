@@ -15,14 +15,10 @@ Also rebuilds two older metrics with the dimensions 25.0.1 added:
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
 
 from airflow_provider_ldusage.catalogue import AUTO_LENGTH
 from airflow_provider_ldusage.testing.emulator.account import DATA_EXPORT_EVENT_KINDS, Account
 from airflow_provider_ldusage.testing.emulator.facts import Cell, Metric, _cells, _salt
-
-if TYPE_CHECKING:
-    from airflow_provider_ldusage.testing.emulator.data import SyntheticData
 
 UTC = timezone.utc
 MAX_VARIATION_SERIES = 10
@@ -115,6 +111,9 @@ def extended_metrics(account: Account, seed: int) -> list[Metric]:
 
 
 def _evaluation_cells(account: Account, seed: int) -> tuple[Cell, ...]:
+    """Every evaluation cell of a drawn account; none for a sized one (see :func:`flag_evaluation_cells`)."""
+    if account.generated_flags is not None:
+        return ()
     rows: list[dict[str, str]] = []
     for base in _env_dims(account):
         for flag in account.flags:
@@ -123,13 +122,39 @@ def _evaluation_cells(account: Account, seed: int) -> tuple[Cell, ...]:
                     {**base, "featureFlagKey": flag.key, "variation": str(i), "value": value}
                     for i, value in enumerate(flag.variations)
                 ]
+    return _pooled(_cells(seed, "evaluations", 6000, rows))
+
+
+def _pooled(cells: tuple[Cell, ...]) -> tuple[Cell, ...]:
     # Salts and sizes come from the real variation, so pooling never changes a figure, only its label.
     return tuple(
         Cell({**cell.dims, **OTHER_VARIATIONS}, cell.salt, cell.scale)
         if int(cell.dims["variation"]) >= MAX_VARIATION_SERIES
         else cell
-        for cell in _cells(seed, "evaluations", 6000, rows)
+        for cell in cells
     )
+
+
+def flag_evaluation_cells(
+    account: Account, seed: int, project_key: str, environment_key: str, flag_key: str
+) -> tuple[Cell, ...]:
+    """The evaluation cells of one flag in one environment of a sized account, computed when asked for:
+    one per variation, each cell's size drawn from its own dimensions (so a flag's figures do not depend
+    on how many other flags the account has). Empty when the flag or environment does not exist."""
+    project = account.project(project_key)
+    env = account.environment(project_key, environment_key)
+    flag = account.flag(project_key, flag_key)
+    if project is None or env is None or flag is None:
+        return ()
+    base = {
+        "projectKey": project.key,
+        "projectId": project.id,
+        "environmentKey": env.key,
+        "environmentId": env.id,
+        "featureFlagKey": flag.key,
+    }
+    rows = [{**base, "variation": str(i), "value": value} for i, value in enumerate(flag.variations)]
+    return _pooled(_cells(seed, "evaluations", 6000, rows))
 
 
 # --- series rules of the 25.0.1 families ------------------------------------------------------------------
@@ -152,41 +177,3 @@ def length_granularity(start: datetime, end: datetime, now: datetime) -> tuple[s
     if retention is not None and start < now - timedelta(days=retention):
         return "hourly", start.replace(minute=0, second=0, microsecond=0)
     return "minutely", start
-
-
-def average_per_cell(
-    data: SyntheticData,
-    metric: Metric,
-    cells: list[Cell],
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    granularity: str,
-) -> tuple[list[datetime], list[list[int]]]:
-    """``aggregationType=average`` (observability metrics): per cell, the mean hourly count within each
-    bucket, rounded down (hourly: the hour's count; daily: the day's count // 24; monthly: the month's
-    visible days inside the window, summed, // (24 * days)). Series values are sums over cells, so groups
-    still add up to the ungrouped series exactly."""
-    step = _HOUR if granularity == "hourly" else _DAY
-    first = _ceil_to(start, step)
-    buckets = []
-    cursor = first
-    while cursor < end:
-        buckets.append((cursor, cursor + step))
-        cursor += step
-    times, rows = data._plain(metric, cells, buckets, now)
-    if granularity == "hourly":
-        return times, rows
-    if granularity == "daily":
-        return times, [[value // 24 for value in row] for row in rows]
-    months: dict[datetime, list[int]] = {}
-    for i, when in enumerate(times):
-        months.setdefault(datetime(when.year, when.month, 1, tzinfo=UTC), []).append(i)
-    out_rows = [[sum(row[i] for i in days) // (24 * len(days)) for days in months.values()] for row in rows]
-    return list(months), out_rows
-
-
-def _ceil_to(value: datetime, step: timedelta) -> datetime:
-    seconds = int(step.total_seconds())
-    ts = -(-int(value.timestamp()) // seconds) * seconds
-    return datetime.fromtimestamp(ts, UTC)
