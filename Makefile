@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# `make demo` alone installs only what the demo needs (the `demo` extra); `make test` completes it.
+DEMO_STAMP := $(VENV)/.demo-stamp
 # The newest Airflow 3.3.x is what `make test` runs on; `make compat` runs every other line pyproject.toml accepts.
 AIRFLOW_SPEC ?= apache-airflow>=3.3,<3.4
 
-.PHONY: install lint format typecheck pytest docs test demo bench drift clean generate compat
+.PHONY: install lint format typecheck pytest docs test demo bench drift clean generate compat import-graph
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,18 +51,34 @@ COMPAT_VERSIONS ?=
 compat: install
 	$(BIN)/python scripts/compat_run.py $(COMPAT_VERSIONS)
 
-demo: install
+# After `make install` (or `make test`) the full install already holds the demo's packages: nothing to do.
+# Otherwise uv installs Airflow and the `demo` extra (seconds, where pip takes minutes to resolve Airflow);
+# `make test` later adds the rest with pip into the same .venv.
+$(DEMO_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	if [ $(STAMP) -nt pyproject.toml ]; then :; else \
+		$(BIN)/python -m pip install --quiet uv && \
+		$(BIN)/uv pip install --quiet --python $(BIN)/python "$(AIRFLOW_SPEC)" -e ".[demo]"; fi
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(BIN)/python scripts/demo.py
 
 bench: install
 	$(BIN)/python benchmarks/run.py
 
-# Maintainers: the catalogue vs LaunchDarkly's OpenAPI document and the extracted official client (also run
-# by `make test` through tests/test_drift.py). For an installed client: $(BIN)/python tools/drift.py --installed
-SHARED_LD ?= ../shared/launchdarkly
+# The catalogue vs LaunchDarkly's published API (also run by `make test` through tests/test_drift.py): the
+# documents in ../shared/launchdarkly when they are beside the checkout (maintainers), else the installed
+# official client (launchdarkly-api, in the test extra); `make drift OPENAPI=file` or `CLIENT=file` names a
+# document instead. It says which source it compared with, and exits 2 naming the ways when there is none.
+OPENAPI ?=
+CLIENT ?=
 drift: install
-	$(BIN)/python tools/drift.py --openapi $(SHARED_LD)/usage-openapi.json
-	$(BIN)/python tools/drift.py --client $(SHARED_LD)/usage-client-v25.json
+	$(BIN)/python tools/drift.py $(if $(OPENAPI),--openapi "$(OPENAPI)") $(if $(CLIENT),--client "$(CLIENT)")
+
+# The package's import graph, one line per module; fails on a cycle (tests/test_import_graph.py runs it too).
+import-graph:
+	$(PYTHON) tools/import_graph.py
 
 clean:
 	rm -rf $(VENV) .demo .bench docs/_build

@@ -11,6 +11,7 @@ entry). Every entry is written with keyword arguments; every fact is a value, ne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -280,6 +281,9 @@ class Endpoint:
         object.__setattr__(self, "_argument_names", tuple(names))
         accepted = set(names) | ({"time_unit"} if self.has_window else set())
         object.__setattr__(self, "accepted_names", frozenset(accepted))
+        problems = entry_problems(self)
+        if problems:
+            raise CatalogueError(f"catalogue entry {self.operation_id!r}: " + "; ".join(problems))
 
     @property
     def response_models(self) -> dict[int, str]:
@@ -332,6 +336,75 @@ class Endpoint:
 
     def query_param(self, name: str) -> QueryParam | None:
         return self._params_by_name.get(name)
+
+
+class CatalogueError(ValueError):
+    """A catalogue entry that breaks the catalogue's own rules (a maintainer's mistake, caught at import)."""
+
+
+_PLACEHOLDER = re.compile(r"{(\w+)}")
+_SNAKE = re.compile(r"^get_[a-z0-9]+(?:_[a-z0-9]+)*$")
+
+
+def entry_problems(entry: Endpoint) -> list[str]:
+    """Every rule ``entry`` breaks, in words (empty when it keeps them all).
+
+    The rules: the path lies under :data:`API_PREFIX` and its placeholders are exactly the path parameters,
+    in order; the method name is the client's ``get_…`` snake_case; wire and Python names are unique; a
+    series endpoint states what a value counts (``unit``) and, where it has month-to-date values, whether
+    they are distinct or additive, and a list endpoint states neither; the documented statuses include 200
+    and have an error model each; ``from`` has a default only where it may be left out; aggregation and
+    granularity values are the family's; every cross-parameter rule names parameters the entry has; paging
+    names its cursor and limit parameters.
+    """
+    problems: list[str] = []
+    if not entry.path.startswith(API_PREFIX + "/"):
+        problems.append(f"path {entry.path!r} is not under {API_PREFIX}/")
+    placeholders = _PLACEHOLDER.findall(entry.path)
+    if placeholders != [p.wire for p in entry.path_params]:
+        problems.append(
+            f"path placeholders {placeholders} differ from path_params {[p.wire for p in entry.path_params]}"
+        )
+    if not _SNAKE.match(entry.method_name):
+        problems.append(f"method_name {entry.method_name!r} is not the client's get_… snake_case name")
+    for what, values in (
+        ("wire", [p.wire for p in (*entry.path_params, *entry.query_params)]),
+        ("Python", [p.name for p in (*entry.path_params, *entry.query_params)]),
+    ):
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            problems.append(f"{what} name(s) {repeated} appear twice")
+    if entry.is_series:
+        if not entry.unit:
+            problems.append("a series endpoint needs unit= (what a value counts)")
+        if "month_to_date" in entry.family.aggregation_values and entry.value_kind is None:
+            problems.append("a month-to-date series needs value_kind= ('distinct' or 'additive')")
+    elif entry.unit is not None or entry.value_kind is not None:
+        problems.append("a list endpoint has neither unit nor value_kind")
+    if 200 not in entry.status_codes:
+        problems.append("status_codes must include 200")
+    missing = [c for c in entry.status_codes if c != 200 and c not in entry.error_models]
+    if missing:
+        problems.append(f"status(es) {missing} have no error model")
+    if entry.default_start is not None and (entry.window_required or not entry.has_window):
+        problems.append("default_start is set but from= cannot be left out")
+    for name, allowed in (
+        ("aggregation_type", entry.family.aggregation_values),
+        ("granularity", entry.family.granularity_values),
+    ):
+        param = entry.query_param(name)
+        if param is not None and param.allowed is not None and not set(param.allowed) <= set(allowed):
+            problems.append(f"{name} allows {param.allowed}, beyond the family's {allowed}")
+    names = {p.name for p in entry.query_params}
+    for rule in entry.rules:
+        for used in (rule.param, rule.needs):
+            if used not in names:
+                problems.append(f"rule on {rule.param}={rule.value!r} names {used!r}, which the entry lacks")
+    if entry.paging is not None:
+        for used in (entry.paging.cursor, entry.paging.limit):
+            if used not in names:
+                problems.append(f"paging names {used!r}, which the entry lacks")
+    return problems
 
 
 # --- families -------------------------------------------------------------------------------------------
@@ -543,53 +616,101 @@ _SOURCE = PathParam(
     allowed=("client", "server"),
 )
 
+
+_DISTINCT_CONTEXTS: Mapping[str, object] = MappingProxyType(
+    {
+        "time_unit": "ms",
+        "unit_documented": True,
+        "default_start": MONTH_START,
+        "response_kind": "SeriesListRep",
+        "status_codes": _A_CODES,
+        "source": _SPEC,
+        "value_kind": "distinct",
+        "unit": "contexts",
+    }
+)
+#: What the entries of each family have in common (dlt's ``resource_defaults``): an entry in
+#: :data:`ENDPOINTS` states only the facts in which it differs from its family.
+FAMILY_DEFAULTS: Mapping[str, Mapping[str, object]] = MappingProxyType(
+    {
+        CONTEXTS.name: _DISTINCT_CONTEXTS,
+        MAU2.name: _DISTINCT_CONTEXTS,
+        METERED.name: MappingProxyType(
+            {
+                "time_unit": "ms",
+                "unit_documented": True,
+                "default_start": MONTH_START,
+                "status_codes": _A_CODES,
+                "source": _CLIENT,
+                "value_kind": "additive",
+            }
+        ),
+        LISTS.name: MappingProxyType(
+            {
+                "time_unit": None,
+                "unit_documented": False,
+                "default_start": None,
+                "source": _CLIENT,
+            }
+        ),
+        AUTO.name: MappingProxyType(
+            {
+                "time_unit": "ms",
+                "unit_documented": False,
+                "default_start": ago(hours=24),
+                "response_kind": "SeriesListRep",
+                "status_codes": _C_CODES,
+                "source": _SPEC,
+                "value_kind": "additive",
+                "unit": "connections",
+            }
+        ),
+        LEGACY_MAU.name: MappingProxyType(
+            {
+                "time_unit": "ms",
+                "unit_documented": False,
+                "default_start": ago(days=30),
+                "response_kind": "SeriesListRep",
+                "source": _SPEC,
+                "value_kind": "distinct",
+                "unit": "users",
+            }
+        ),
+    }
+)
+
+
+def _entry(**facts: object) -> Endpoint:
+    """An :class:`Endpoint` from its family's :data:`FAMILY_DEFAULTS` and the facts that differ."""
+    family = facts["family"]
+    defaults = FAMILY_DEFAULTS.get(family.name, {}) if isinstance(family, Family) else {}
+    return Endpoint(**{**defaults, **facts})  # type: ignore[arg-type]
+
+
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint(
+    _entry(
         operation_id="getContextsClientsideUsage",
         method_name="get_contexts_clientside_usage",
         path=f"{API_PREFIX}/clientside-contexts",
         family=CONTEXTS,
         counts="context-key usages of every context kind, client-side SDKs",
-        unit="contexts",
-        time_unit="ms",
-        unit_documented=True,
-        default_start=MONTH_START,
-        response_kind="SeriesListRep",
-        status_codes=_A_CODES,
-        source=_SPEC,
-        value_kind="distinct",
         query_params=_family_a(CONTEXTS, *_CONTEXT_FILTERS, group_by=_CONTEXT_GROUPS),
     ),
-    Endpoint(
+    _entry(
         operation_id="getContextsServersideUsage",
         method_name="get_contexts_serverside_usage",
         path=f"{API_PREFIX}/serverside-contexts",
         family=CONTEXTS,
         counts="context-key usages of every context kind, server-side SDKs",
-        unit="contexts",
         time_unit="s",
-        unit_documented=True,
-        default_start=MONTH_START,
-        response_kind="SeriesListRep",
-        status_codes=_A_CODES,
-        source=_SPEC,
-        value_kind="distinct",
         query_params=_family_a(CONTEXTS, *_CONTEXT_FILTERS, group_by=_CONTEXT_GROUPS),
     ),
-    Endpoint(
+    _entry(
         operation_id="getContextsTotalUsage",
         method_name="get_contexts_total_usage",
         path=f"{API_PREFIX}/total-contexts",
         family=CONTEXTS,
         counts="context-key usages of every context kind, all SDKs",
-        unit="contexts",
-        time_unit="ms",
-        unit_documented=True,
-        default_start=MONTH_START,
-        response_kind="SeriesListRep",
-        status_codes=_A_CODES,
-        source=_SPEC,
-        value_kind="distinct",
         query_params=_family_a(
             CONTEXTS,
             PROJECT_KEY,
@@ -601,56 +722,35 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             group_by=_CONTEXT_GROUPS_TYPED,
         ),
     ),
-    Endpoint(
+    _entry(
         operation_id="getMAUClientsideUsage",
         method_name="get_mau_clientside_usage",
         path=f"{API_PREFIX}/clientside-mau",
         family=MAU2,
         counts="monthly active context keys of the primary context kind, client-side SDKs",
-        unit="contexts",
-        time_unit="ms",
-        unit_documented=True,
-        default_start=MONTH_START,
-        response_kind="SeriesListRep",
-        status_codes=_A_CODES,
-        source=_SPEC,
-        value_kind="distinct",
         query_params=_family_a(
             MAU2, PROJECT_KEY, ENVIRONMENT_KEY, SDK_NAME, ANONYMOUS, group_by=_CONTEXT_GROUPS
         ),
     ),
-    Endpoint(
+    _entry(
         operation_id="getMAUTotalUsage",
         method_name="get_mau_total_usage",
         path=f"{API_PREFIX}/total-mau",
         family=MAU2,
         counts="monthly active context keys of the primary context kind, all SDKs",
-        unit="contexts",
-        time_unit="ms",
-        unit_documented=True,
-        default_start=MONTH_START,
-        response_kind="SeriesListRep",
-        status_codes=_A_CODES,
-        source=_SPEC,
-        value_kind="distinct",
         query_params=_family_a(
             MAU2, PROJECT_KEY, ENVIRONMENT_KEY, SDK_NAME, SDK_TYPE, ANONYMOUS, group_by=_CONTEXT_GROUPS_TYPED
         ),
     ),
-    Endpoint(
+    _entry(
         operation_id="getDataExportEventsUsage",
         method_name="get_data_export_events_usage",
         path=f"{API_PREFIX}/data-export-events",
         family=METERED,
         counts="Data Export (Streaming) events",
         unit="events",
-        time_unit="ms",
-        unit_documented=True,
-        default_start=MONTH_START,
         response_kind="DataExportSeriesListRep",
         status_codes=(200, 400, 401, 403, 409, 429, 503),
-        source=_CLIENT,
-        value_kind="additive",
         query_params=_family_a(
             METERED,
             PROJECT_KEY,
@@ -669,7 +769,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ValueNeeds(param="group_by", value="projectId", needs="project_key", max_unique=MAX_PROJECTS),
         ),
     ),
-    Endpoint(
+    _entry(
         operation_id="getDataExportProjectRanking",
         method_name="get_data_export_project_ranking",
         path=f"{API_PREFIX}/data-export-events/projects/ranking",
@@ -677,10 +777,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         counts="projects ranked by successful Streaming transfers",
         time_unit="ms",
         unit_documented=True,
-        default_start=None,
         response_kind="DataExportProjectRankingRep",
         status_codes=(200, 400, 401, 403, 409, 429, 500),
-        source=_CLIENT,
         operation_id_documented=False,
         window_required=True,
         query_params=(
@@ -735,20 +833,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             }
         ),
     ),
-    Endpoint(
+    _entry(
         operation_id="getExperimentationEventsUsage",
         method_name="get_experimentation_events_usage",
         path=f"{API_PREFIX}/experimentation-events",
         family=METERED,
         counts="Experimentation events",
         unit="events",
-        time_unit="ms",
-        unit_documented=True,
-        default_start=MONTH_START,
         response_kind="SeriesListRep",
-        status_codes=_A_CODES,
         source=_SPEC,
-        value_kind="additive",
         query_params=_family_a(
             METERED,
             PROJECT_KEY,
@@ -758,18 +851,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             group_by=_group_by("environmentId", "eventKey", "eventKind"),
         ),
     ),
-    Endpoint(
+    _entry(
         operation_id="getExperimentationKeysUsage",
         method_name="get_experimentation_keys_usage",
         path=f"{API_PREFIX}/experimentation-keys",
         family=METERED,
         counts="Experimentation keys",
         unit="keys",
-        time_unit="ms",
-        unit_documented=True,
-        default_start=MONTH_START,
         response_kind="SeriesListRep",
-        status_codes=_A_CODES,
         source=_SPEC,
         value_kind="distinct",
         query_params=_family_a(
@@ -780,20 +869,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             group_by=_group_by("projectId", "environmentId", "experimentId"),
         ),
     ),
-    Endpoint(
+    _entry(
         operation_id="getServiceConnectionsUsage",
         method_name="get_service_connections_usage",
         path=f"{API_PREFIX}/service-connections",
         family=METERED,
         counts="service connections (fractional: metered in connection-minutes)",
         unit="connections",
-        time_unit="ms",
-        unit_documented=True,
-        default_start=MONTH_START,
         response_kind="SeriesListRepFloat",
-        status_codes=_A_CODES,
-        source=_CLIENT,
-        value_kind="additive",
         query_params=_family_a(
             METERED,
             PROJECT_KEY,
@@ -841,7 +924,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         counts="observability logs",
         unit="logs",
     ),
-    Endpoint(
+    _entry(
         operation_id="getObservabilityMetricsUsage",
         method_name="get_observability_metrics_usage",
         path=f"{API_PREFIX}/observability/metrics",
@@ -875,20 +958,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         counts="observability traces",
         unit="traces",
     ),
-    Endpoint(
+    _entry(
         operation_id="getAiRunsUsage",
         method_name="get_ai_runs_usage",
         path=f"{API_PREFIX}/ai-runs",
         family=METERED,
         counts="AI runs",
         unit="runs",
-        time_unit="ms",
-        unit_documented=True,
-        default_start=MONTH_START,
         response_kind="SeriesListRep",
-        status_codes=_A_CODES,
-        source=_CLIENT,
-        value_kind="additive",
         operation_id_documented=False,
         query_params=_family_a(
             METERED,
@@ -900,7 +977,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             group_by=_group_by("projectId", "environmentId", "sdkName", "sdkVersion", "sdkType"),
         ),
     ),
-    Endpoint(
+    _entry(
         operation_id="getVegaAIUsage",
         method_name="get_vega_ai_usage",
         path=f"{API_PREFIX}/vega-ai",
@@ -916,20 +993,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         value_kind="additive",
         query_params=(PROJECT_KEY, _granularity(OBSERVABILITY), _aggregation(OBSERVABILITY)),
     ),
-    Endpoint(
+    _entry(
         operation_id="getWarehouseExportUsage",
         method_name="get_warehouse_export_usage",
         path=f"{API_PREFIX}/warehouse-export",
         family=METERED,
         counts="Warehouse export events",
         unit="events",
-        time_unit="ms",
-        unit_documented=True,
-        default_start=MONTH_START,
         response_kind="DataExportSeriesListRep",
-        status_codes=_A_CODES,
-        source=_CLIENT,
-        value_kind="additive",
         operation_id_documented=False,
         query_params=_family_a(
             METERED,
@@ -954,7 +1025,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ),
         ),
     ),
-    Endpoint(
+    _entry(
         operation_id="getEvaluationsUsage",
         method_name="get_evaluations_usage",
         path=f"{API_PREFIX}/evaluations/{{projectKey}}/{{environmentKey}}/{{featureFlagKey}}",
@@ -975,20 +1046,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ),
         query_params=(TZ,),
     ),
-    Endpoint(
+    _entry(
         operation_id="getEventsUsage",
         method_name="get_events_usage",
         path=f"{API_PREFIX}/events/{{type}}",
         family=AUTO,
         counts="events received by LaunchDarkly or published onward",
         unit="events",
-        time_unit="ms",
-        unit_documented=False,
-        default_start=ago(hours=24),
-        response_kind="SeriesListRep",
-        status_codes=_C_CODES,
-        source=_SPEC,
-        value_kind="additive",
         path_params=(
             PathParam(
                 wire="type",
@@ -998,37 +1062,22 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ),
         ),
     ),
-    Endpoint(
+    _entry(
         operation_id="getStreamUsage",
         method_name="get_stream_usage",
         path=f"{API_PREFIX}/streams/{{source}}",
         family=AUTO,
         counts="streaming connections",
-        unit="connections",
-        time_unit="ms",
-        unit_documented=False,
         default_start=ago(days=30),
-        response_kind="SeriesListRep",
-        status_codes=_C_CODES,
-        source=_SPEC,
-        value_kind="additive",
         path_params=(_SOURCE,),
         query_params=(TZ,),
     ),
-    Endpoint(
+    _entry(
         operation_id="getStreamUsageBySdkVersion",
         method_name="get_stream_usage_by_sdk_version",
         path=f"{API_PREFIX}/streams/{{source}}/bysdkversion",
         family=AUTO,
         counts="streaming connections, one series per SDK name and version",
-        unit="connections",
-        time_unit="ms",
-        unit_documented=False,
-        default_start=ago(hours=24),
-        response_kind="SeriesListRep",
-        status_codes=_C_CODES,
-        source=_SPEC,
-        value_kind="additive",
         path_params=(_SOURCE,),
         query_params=(
             TZ,
@@ -1038,20 +1087,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ),
         ),
     ),
-    Endpoint(
+    _entry(
         operation_id="getMauUsage",
         method_name="get_mau_usage",
         path=f"{API_PREFIX}/mau",
         family=LEGACY_MAU,
         counts="legacy user-based MAU, daily",
-        unit="users",
-        time_unit="ms",
-        unit_documented=False,
-        default_start=ago(days=30),
-        response_kind="SeriesListRep",
         status_codes=(200, 400, 401, 403, 429),
-        source=_SPEC,
-        value_kind="distinct",
         query_params=(
             QueryParam(wire="project", name="project", doc="Project key(s) to keep."),
             QueryParam(
@@ -1083,23 +1125,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ),
         replacement="get_mau_total_usage / LaunchDarklyMauTotalUsageOperator (total-mau)",
     ),
-    Endpoint(
+    _entry(
         operation_id="getMauUsageByCategory",
         method_name="get_mau_usage_by_category",
         path=f"{API_PREFIX}/mau/bycategory",
         family=LEGACY_MAU,
         counts="legacy MAU split into browser, mobile and backend",
-        unit="users",
-        time_unit="ms",
-        unit_documented=False,
-        default_start=ago(days=30),
-        response_kind="SeriesListRep",
         status_codes=(200, 400, 401, 403, 404, 429),
-        source=_SPEC,
-        value_kind="distinct",
         replacement="get_mau_clientside_usage and get_mau_total_usage grouped by sdkType",
     ),
-    Endpoint(
+    _entry(
         operation_id="getMauSdksByType",
         method_name="get_mau_sdks_by_type",
         path=f"{API_PREFIX}/mau/sdks",
@@ -1121,45 +1156,34 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ),
         ),
     ),
-    Endpoint(
+    _entry(
         operation_id="getStreamUsageSdkversion",
         method_name="get_stream_usage_sdkversion",
         path=f"{API_PREFIX}/streams/{{source}}/sdkversions",
         family=LISTS,
         counts="SDK name and version pairs seen streaming in the past 60 days",
-        time_unit=None,
-        unit_documented=False,
-        default_start=None,
         response_kind="SdkVersionListRep",
         status_codes=(200, 401, 403, 429),
         source=_SPEC,
         path_params=(_SOURCE,),
     ),
-    Endpoint(
+    _entry(
         operation_id="getSdkVersionsDetails",
         method_name="get_sdk_versions_details",
         path=f"{API_PREFIX}/sdk-versions/details",
         family=LISTS,
         counts="the highest version of each SDK seen in the last 24 hours, with end-of-life status",
-        time_unit=None,
-        unit_documented=False,
-        default_start=None,
         response_kind="SdkVersionDetailsList",
         status_codes=_A_CODES,
-        source=_CLIENT,
     ),
-    Endpoint(
+    _entry(
         operation_id="getSdkAllVersions",
         method_name="get_sdk_all_versions",
         path=f"{API_PREFIX}/sdk-versions/all",
         family=LISTS,
         counts="every SDK version seen in the last 24 hours, with end-of-life status",
-        time_unit=None,
-        unit_documented=False,
-        default_start=None,
         response_kind="SdkVersionDetailsList",
         status_codes=_A_CODES,
-        source=_CLIENT,
         operation_id_documented=False,
         query_params=(
             QueryParam(
@@ -1201,3 +1225,47 @@ def endpoint(key: str) -> Endpoint:
             "operation", key, f"one of {', '.join(sorted(BY_OPERATION))} (or their hook method names)"
         )
     return found
+
+
+# --- outside the usage API ------------------------------------------------------------------------------
+# Not one of the usage operations (not in ENDPOINTS, no operator, no generated method): the one other route
+# the provider calls, to list a project's flags for the evaluations fan-out.
+
+
+@dataclass(frozen=True)
+class ListRoute:
+    """A paged LaunchDarkly collection route outside the usage API (``limit``/``offset`` paging).
+
+    :param operation_id: LaunchDarkly's operationId.
+    :param method_name: the official client's method name.
+    :param path: the path template (``{projectKey}`` percent-encoded when filled in).
+    :param api_version: the ``LD-API-Version`` the official client sends: a dated, non-beta version.
+    :param default_limit: page size when ``limit`` is absent.
+    :param max_limit: the largest ``limit`` asked for (a page of this size per request).
+    :param items: the response member holding the page's items; ``total`` the total count's member.
+    :param source: where the facts come from.
+    """
+
+    operation_id: str
+    method_name: str
+    path: str
+    api_version: str
+    default_limit: int
+    max_limit: int
+    items: str = "items"
+    total: str = "totalCount"
+    source: str = "client-25.0.1"
+
+
+#: ``GET /api/v2/flags/{projectKey}`` (``FeatureFlagsApi.get_feature_flags`` in the official client 25.0.1,
+#: which sends ``LD-API-Version: 20240415``: from that version the list is paged, 20 flags by default,
+#: following ``_links.next``). Query parameters sent: ``limit``, ``offset``, ``env``, ``summary``
+#: (``true``/``false``), ``filter`` (``field:value`` pairs, comma-separated).
+FEATURE_FLAG_LIST = ListRoute(
+    operation_id="getFeatureFlags",
+    method_name="get_feature_flags",
+    path="/api/v2/flags/{projectKey}",
+    api_version="20240415",
+    default_limit=20,
+    max_limit=100,
+)

@@ -10,8 +10,15 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.dag_runs import EMULATOR_NOW
+
+if TYPE_CHECKING:
+    from airflow_provider_ldusage.testing.emulator import EmulatorConfig
+    from tests.dag_runs import DagRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -71,3 +78,20 @@ def openapi() -> dict[str, object]:
     if not OPENAPI.is_file():
         pytest.skip(f"{OPENAPI} is absent (a clone without ../shared); the contract test needs it")
     return json.loads(OPENAPI.read_text())
+
+
+@pytest.fixture
+def launchdarkly_emulator_config() -> EmulatorConfig:
+    """The pytest plugin's ``launchdarkly_emulator`` fixture starts the emulator with this configuration."""
+    # Imported here, not at the top: the environment above must be set before anything imports Airflow.
+    from airflow_provider_ldusage.testing.emulator import EmulatorConfig
+
+    return EmulatorConfig(seed=1, now=EMULATOR_NOW)
+
+
+@pytest.fixture
+def run_dag(airflow_db: Path, tmp_dags_folder: Path) -> DagRunner:
+    """Write a DAG file into a bundle folder and ``dag.test()`` it (see :class:`tests.dag_runs.DagRunner`)."""
+    from tests.dag_runs import DagRunner
+
+    return DagRunner(tmp_dags_folder)

@@ -42,7 +42,7 @@ DISTRIBUTION = {
 #: database driver it brings) belongs to the SQL side of the transfer alone: the operator module stays light.
 EXTRA_MODULES = {
     "openlineage": {"airflow_provider_ldusage/operators/_lineage.py"},
-    "parquet": {"airflow_provider_ldusage/parquet.py"},
+    "parquet": {"airflow_provider_ldusage/landing/parquet.py"},
     "sql": {"airflow_provider_ldusage/transfers/_sql.py"},
 }
 #: Distributions that need not be runtime dependencies, and why.
@@ -110,7 +110,7 @@ def test_an_extra_is_imported_only_by_its_own_modules() -> None:
     assert dist in {_name(r) for r in extras["sql"]}
     assert _allowed_by_an_extra(dist, {"airflow_provider_ldusage/transfers/_sql.py"}, extras)
     assert not _allowed_by_an_extra(dist, {"airflow_provider_ldusage/transfers/usage_to_sql.py"}, extras)
-    assert not _allowed_by_an_extra(dist, {"airflow_provider_ldusage/parquet.py"}, extras)
+    assert not _allowed_by_an_extra(dist, {"airflow_provider_ldusage/landing/parquet.py"}, extras)
     assert "airflow.providers.common.sql.hooks.sql" in _imports()  # the transfer does import it
 
 

@@ -1,4 +1,4 @@
-"""Issue 16: the generated files are what ``make generate`` writes today, and what they declare matches the
+"""The generated files are what ``make generate`` writes today, and what they declare matches the
 catalogue. Compared as syntax trees (docstrings cleaned the way Python reads them), never as formatter output,
 so a formatter upgrade cannot fail this and a stale file always does. Nothing here skips.
 """

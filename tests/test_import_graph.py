@@ -48,3 +48,38 @@ def test_the_command_prints_the_graph_and_says_it_has_no_cycle() -> None:
 def test_the_package_root_holds_only_metadata_and_shared_basics() -> None:
     root = sorted(p.stem for p in PACKAGE.glob("*.py"))
     assert root == ["__init__", "catalogue", "compat", "defaults", "exceptions", "provider_info"]
+
+
+# Layers, lowest first: a module imports only its own layer and those below (docs/architecture.rst).
+LAYERS = (
+    ("catalogue", "exceptions", "defaults", "compat", "provider_info"),
+    ("core",),
+    ("hooks", "windows", "landing", "budgets"),
+    ("operators", "sensors", "triggers", "transfers"),
+    ("testing",),
+)
+
+
+def _layer(module: str) -> int:
+    top = module.removeprefix("airflow_provider_ldusage.").split(".")[0]
+    return next(i for i, names in enumerate(LAYERS) if top in names)
+
+
+def test_imports_run_from_the_higher_layers_to_the_lower() -> None:
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in import_graph().items()
+        if module != "airflow_provider_ldusage"
+        for target in targets
+        if _layer(target) > _layer(module)
+    )
+    assert upward == []
+
+
+def test_the_architecture_page_names_every_folder_and_root_module() -> None:
+    page = (ROOT / "docs" / "architecture.rst").read_text()
+    folders = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
+    roots = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
+    assert [f for f in folders if f"``{f}/``" not in page] == []
+    assert [r for r in roots if f"``{r}``" not in page] == []
+    assert {top for names in LAYERS for top in names} == {*folders, *roots}

@@ -1,4 +1,4 @@
-"""Month-end forecasts of usage against contract limits (issue 14): pure functions, no I/O, no Airflow.
+"""Month-end forecasts of usage against contract limits: pure functions, no I/O, no Airflow.
 
 LaunchDarkly's month-to-date series come in two kinds, and a forecast must know which:
 
@@ -32,30 +32,21 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Literal
 
+from airflow_provider_ldusage.budgets.calibration import interval_quantiles
 from airflow_provider_ldusage.catalogue import BY_OPERATION, Endpoint
+from airflow_provider_ldusage.core.timeconv import json_fields
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
-
-__all__ = [
-    "BUDGET_METRICS",
-    "INTERVAL_LEVEL",
-    "MIN_DAYS",
-    "MonthEndForecast",
-    "ValueKind",
-    "budget_endpoint",
-    "forecast_month_end",
-    "naive_pace",
-]
 
 ValueKind = Literal["distinct", "additive"]
 #: The stated coverage of ``[low, high]``.
 INTERVAL_LEVEL = 0.8
 #: Fewer observed days than this give no forecast.
 MIN_DAYS = 3
-_Z = 1.2815515655446004  # standard normal quantile of 0.9: a central 80 % interval
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _DECAYS = tuple(round(0.30 + 0.04 * i, 2) for i in range(18))  # 0.30 .. 0.98
 _WEEKEND_FACTORS = (1.0, 0.85, 0.7, 0.55, 0.4)
 _HALF_LIFE_DAYS = 10.0  # additive rates: recent days weigh more
+_ROBUST_MIN_DAYS = 6  # additive rates: from this many days on, outlying days are damped
 # The hindcast looks 1-4 days ahead, a forecast 10-25 days: on distinct counts the relative error over the
 # rest of the month runs about 1.5 times the short-range one (calibrated on benchmarks/budget_backtest.py).
 _HINDCAST_WEIGHT: dict[str, float] = {"distinct": 1.5, "additive": 1.0}
@@ -120,6 +111,8 @@ class MonthEndForecast:
     :param reached: the month-to-date value on :attr:`last_day`.
     :param path: expected month-to-date at the end of each day after :attr:`last_day` to the month's end.
     :param note: a sentence on what the forecast rests on, for people.
+    :param spread: the forecast's own estimate of its error (residual noise, model spread and hindcast
+        combined), before calibration; ``low`` and ``high`` are ``expected`` plus calibrated multiples of it.
     """
 
     month: str
@@ -135,6 +128,7 @@ class MonthEndForecast:
     reached: float
     path: tuple[float, ...] = ()
     note: str = ""
+    spread: float | None = None
 
     @property
     def sufficient(self) -> bool:
@@ -155,20 +149,7 @@ class MonthEndForecast:
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready fields (dates as ISO strings, the path left out)."""
-        return {
-            "month": self.month,
-            "kind": self.kind,
-            "expected": self.expected,
-            "low": self.low,
-            "high": self.high,
-            "level": self.level,
-            "method": self.method,
-            "days_observed": self.days_observed,
-            "days_in_month": self.days_in_month,
-            "last_day": self.last_day.isoformat(),
-            "reached": self.reached,
-            "note": self.note,
-        }
+        return json_fields(self, leave_out=("path",))
 
 
 @dataclass(frozen=True)
@@ -294,17 +275,16 @@ def _fit(
     if kind == "additive":
         # Weekday and weekend rates, recent days weighing more; one free level per day type.
         recency = [0.5 ** ((last - s.last) / _HALF_LIFE_DAYS) / (s.last - s.first + 1) for s in segments]
-        if len(factors) > 1:
-            weekdays = [
-                float(sum(1 for d in range(s.first, s.last + 1) if not weekend[d - 1])) for s in segments
-            ]
-            weekends = [float(s.last - s.first + 1) - wd for s, wd in zip(segments, weekdays, strict=True)]
-            (rate, weekend_rate), _ = _solve([weekdays, weekends], target, recency)
-            if rate > 0:
-                return _Model(0.0, rate, 1.0, weekend_rate / rate, weekend), 0.0
-        lengths = [float(s.last - s.first + 1) for s in segments]
-        (rate,), _ = _solve([lengths], target, recency)
-        return _Model(0.0, rate, 1.0, 1.0, weekend), 0.0
+        model = _additive(segments, target, recency, weekend, len(factors) > 1)
+        if len(segments) >= _ROBUST_MIN_DAYS:
+            # A one-day burst (a batch job, a test run) is not the month's pace: days far off the fit
+            # (beyond 3 times the median relative miss) weigh less, in proportion, and the fit is redone.
+            misses = [abs(s.amount - model.over(s.first, s.last)) / max(model.over(s.first, s.last), 1e-9) for s in segments]
+            typical = sorted(misses)[len(misses) // 2]
+            if typical > 0:
+                damped = [w * min(1.0, 3 * typical / max(m, 1e-12)) for w, m in zip(recency, misses, strict=True)]
+                model = _additive(segments, target, damped, weekend, len(factors) > 1)
+        return model, 0.0
     # Distinct: a decaying wave of first appearances plus a steady trickle. Weights ~ 1/amount make the
     # small late additions count as much as the big first days (relative, Poisson-like errors).
     floor = max(1e-9, sum(target) / len(target) * 0.05)
@@ -358,6 +338,25 @@ def _fit(
         within += weight * sigma2 * factor
     mean /= total
     return best, math.sqrt(max(0.0, square / total - mean * mean) + within / total)
+
+
+def _additive(
+    segments: Sequence[_Segment],
+    target: Sequence[float],
+    weights: Sequence[float],
+    weekend: Sequence[bool],
+    rhythm: bool,
+) -> _Model:
+    """A weekday and a weekend rate by weighted least squares (one rate when ``rhythm`` is false)."""
+    if rhythm:
+        weekdays = [float(sum(1 for d in range(s.first, s.last + 1) if not weekend[d - 1])) for s in segments]
+        weekends = [float(s.last - s.first + 1) - wd for s, wd in zip(segments, weekdays, strict=True)]
+        (rate, weekend_rate), _ = _solve([weekdays, weekends], target, weights)
+        if rate > 0:
+            return _Model(0.0, rate, 1.0, weekend_rate / rate, weekend)
+    lengths = [float(s.last - s.first + 1) for s in segments]
+    (rate,), _ = _solve([lengths], target, weights)
+    return _Model(0.0, rate, 1.0, 1.0, weekend)
 
 
 def _relative_noise(model: _Model, segments: Sequence[_Segment], parameters: int) -> float:
@@ -447,8 +446,11 @@ def forecast_month_end(
     model_error *= _HINDCAST_WEIGHT[kind]
     spread = math.sqrt(variance_noise + (model_error * remaining) ** 2 + parameter_spread**2)
     expected = running
-    low = max(reached, expected - _Z * spread)
-    high = expected + _Z * spread
+    # The interval's ends in units of that spread: split-conformal quantiles measured on data the
+    # forecaster was not built on (see .calibration).
+    below, above = interval_quantiles(kind, last_day)
+    low = max(reached, expected + below * spread)
+    high = max(low, expected + above * spread)
     method = "distinct-decay" if kind == "distinct" else "additive-weekly"
     if kind == "distinct":
         note = (
@@ -457,7 +459,16 @@ def forecast_month_end(
         )
     else:
         note = f"{model.b:.4g} a weekday, {model.b * model.w:.4g} a weekend day"
-    return replace(base, expected=expected, low=low, high=high, method=method, path=tuple(path), note=note)
+    return replace(
+        base,
+        expected=expected,
+        low=low,
+        high=high,
+        method=method,
+        path=tuple(path),
+        note=note,
+        spread=spread,
+    )
 
 
 def naive_pace(month_to_date: Mapping[date, float], *, month: str) -> float:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from dataclasses import fields
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from airflow_provider_ldusage.catalogue import TimeUnit
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
@@ -114,3 +117,24 @@ def iso(moment: datetime) -> str:
     """UTC ISO-8601 with a ``Z`` suffix, second precision unless sub-second parts exist."""
     text = moment.astimezone(UTC).isoformat()
     return text.replace("+00:00", "Z")
+
+
+def json_fields(record: Any, *, leave_out: Iterable[str] = ()) -> dict[str, Any]:
+    """A dataclass instance's fields as JSON-ready values, in declaration order.
+
+    Instants become :func:`iso` text, dates ``YYYY-MM-DD``, tuples lists; ``leave_out`` names fields to drop.
+    """
+    skip = set(leave_out)
+    out: dict[str, Any] = {}
+    for item in fields(record):
+        if item.name in skip:
+            continue
+        value = getattr(record, item.name)
+        if isinstance(value, datetime):
+            value = iso(value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[item.name] = value
+    return out

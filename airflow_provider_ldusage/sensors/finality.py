@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from airflow_provider_ldusage.catalogue import Endpoint
-from airflow_provider_ldusage.core.timeconv import UTC, iso, to_utc
+from airflow_provider_ldusage.core.timeconv import UTC, iso, json_fields, to_utc
 from airflow_provider_ldusage.defaults import SETTLE_PERIOD
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
 from airflow_provider_ldusage.windows.calendar import MonthWindow
@@ -341,14 +341,7 @@ class Verdict:
     missing_days: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "done": self.done,
-            "code": self.code,
-            "reason": self.reason,
-            "unchanged": self.unchanged,
-            "until": iso(self.until) if self.until else None,
-            "missing_days": list(self.missing_days),
-        }
+        return json_fields(self)
 
 
 def _days_text(days: Sequence[str]) -> str:

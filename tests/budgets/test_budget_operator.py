@@ -1,4 +1,4 @@
-"""LaunchDarklyUsageBudgetOperator end to end in dag.test() against the emulator (issue 14).
+"""LaunchDarklyUsageBudgetOperator end to end in dag.test() against the emulator.
 
 Limits are set from the emulator's own settled month-end figures (its facts, not the forecaster): one
 metric at half its limit, one ending near 90 % of it (crosses 80 %), one ending near 118 % (crosses 100 %).
@@ -15,7 +15,7 @@ import pytest
 
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
 from airflow_provider_ldusage.testing.emulator import Emulator, SeriesQuery
-from tests.operators.conftest import DagRunner, state_of, xcom
+from tests.dag_runs import DagRunner, state_of, xcom
 
 UTC = timezone.utc
 LOGICAL = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
@@ -117,12 +117,20 @@ def test_the_default_fails_the_task_and_still_records_the_verdict(
     assert {line["metric"]: line for line in lines} == {
         name: {"month": "2026-06", "as_of": verdict["as_of"], **m} for name, m in verdict["metrics"].items()
     }
-    # One request per metric, all month-to-date daily over June up to the run's time.
+    # One request per metric, all month-to-date daily over June up to the run's time; a crossing adds the
+    # breakdown by the metric's groupBy dimensions, June and May (observability logs offer none).
     requests = [r for r in launchdarkly_emulator.requests if r.operation_id]
-    assert sorted(r.operation_id for r in requests) == sorted(METRICS.values())
+    plain = [r for r in requests if "groupBy" not in dict(r.query)]
+    grouped = [r for r in requests if "groupBy" in dict(r.query)]
+    assert sorted(r.operation_id for r in plain) == sorted(METRICS.values())
+    assert [r.operation_id for r in grouped] == ["getMAUClientsideUsage"] * 2
     for record in requests:
         query = dict(record.query)
         assert (query["aggregationType"], query["granularity"]) == ("month_to_date", "daily")
+    assert verdict["metrics"]["client_mau"]["drivers"]["period"] == (
+        "2026-06-01..2026-06-14 against 2026-05-01..2026-05-14"
+    )
+    assert verdict["metrics"]["observability_logs"]["drivers"] is None
     # Airflow records no Asset events of a failed task.
     assert asset_events(path.parent.as_uri()) == []
 

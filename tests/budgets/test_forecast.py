@@ -1,4 +1,4 @@
-"""The month-end forecaster on hand-made series whose month-end is known exactly (issue 14)."""
+"""The month-end forecaster on hand-made series whose month-end is known exactly."""
 
 from __future__ import annotations
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from airflow.sdk import DAG
-
+from airflow_provider_ldusage.compat import DAG
 from airflow_provider_ldusage.sensors.month_end import LaunchDarklyMonthEndSensor
 
 RULE = {

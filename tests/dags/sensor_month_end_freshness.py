@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from airflow.sdk import DAG
-
+from airflow_provider_ldusage.compat import DAG
 from airflow_provider_ldusage.sensors.month_end import LaunchDarklyMonthEndSensor
 
 TASK = "wait_for_february_exports"

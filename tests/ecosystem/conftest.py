@@ -1,5 +1,5 @@
 """Fixtures for the ecosystem tests: an S3-compatible server on loopback with an ``aws`` connection to it,
-an emulator whose clock sits after every window, and a DAG-file runner."""
+(the emulator and the DAG-file runner are the shared ones of ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,12 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from airflow_provider_ldusage.testing.emulator import EmulatorConfig
 from tests.ecosystem.servers import moto_s3_server
-from tests.operators.conftest import DagRunner
 
-EMULATOR_NOW = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)
 S3_CONN_ID = "ldusage_s3"
 BUCKET = "usage-landing"
 
@@ -76,13 +71,3 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = before
-
-
-@pytest.fixture
-def launchdarkly_emulator_config() -> EmulatorConfig:
-    return EmulatorConfig(seed=1, now=EMULATOR_NOW)
-
-
-@pytest.fixture
-def run_dag(airflow_db: Path, tmp_dags_folder: Path) -> DagRunner:
-    return DagRunner(tmp_dags_folder)

@@ -63,7 +63,7 @@ def main(argv: list[str]) -> None:
     from datetime import datetime
     from pathlib import Path
 
-    from tests.operators.conftest import state_of, xcom
+    from tests.dag_runs import state_of, xcom
 
     dag_file, logical = Path(argv[0]), datetime.fromisoformat(argv[1])
     spec = importlib.util.spec_from_file_location(dag_file.stem, dag_file)

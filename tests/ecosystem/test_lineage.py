@@ -21,7 +21,7 @@ from airflow_provider_ldusage.catalogue import BY_OPERATION
 from airflow_provider_ldusage.operators._lineage import input_name, storage_dataset
 from airflow_provider_ldusage.testing.emulator import Emulator, EmulatorConfig
 from airflow_provider_ldusage.testing.emulator.server import run_emulator
-from tests.ecosystem.conftest import EMULATOR_NOW
+from tests.dag_runs import EMULATOR_NOW
 
 ROOT = Path(__file__).resolve().parents[2]
 LOGICAL = datetime(2026, 3, 2, tzinfo=timezone.utc)
@@ -132,7 +132,7 @@ def test_landing_task_reports_endpoint_input_and_landed_output(runs: dict[str, A
     first_row = json.loads(landed.read_text().splitlines()[0])
     assert [f["name"] for f in fields] == list(first_row)  # the rows' columns, in their order
     types = {f["name"]: f["type"] for f in fields}
-    # the version-1 series layout (schema.py), whatever the group_by
+    # the version-1 series layout (landing/schema.py), whatever the group_by
     assert types == {
         "schema_version": "integer",
         "endpoint": "string",

@@ -23,8 +23,8 @@ from typing import Any
 from airflow_provider_ldusage.catalogue import BY_OPERATION
 from airflow_provider_ldusage.landing.rows import UsageRows
 from airflow_provider_ldusage.landing.storage import storage_path, write_rows
+from tests.dag_runs import DagRunner, state_of, xcom
 from tests.ecosystem.conftest import S3
-from tests.operators.conftest import DagRunner, state_of, xcom
 
 UTC = timezone.utc
 LOGICAL = datetime(2026, 3, 2, tzinfo=UTC)

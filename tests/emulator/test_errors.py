@@ -135,6 +135,28 @@ def test_seconds_endpoint_rejects_milliseconds_span(emu: Emulator) -> None:
     assert call(emu, endpoint.path, window(endpoint, start, NOW)).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("operation", "factor", "hint"),
+    [
+        (
+            "getContextsServersideUsage",
+            1000,
+            "this endpoint takes Unix seconds (10 digits today), not milliseconds",
+        ),
+        ("getMAUTotalUsage", 1000 * 1000, "this endpoint takes Unix milliseconds (13 digits today)"),
+    ],
+    ids=["milliseconds-on-seconds", "microseconds-on-milliseconds"],
+)
+def test_an_out_of_range_instant_names_the_endpoints_unit(
+    emu: Emulator, operation: str, factor: int, hint: str
+) -> None:
+    endpoint = BY_OPERATION[operation]
+    start = datetime(2026, 2, 1, tzinfo=UTC)
+    params = [("from", stamp(endpoint, start)), ("to", str(int(NOW.timestamp()) * factor))]
+    body = _assert_error(call(emu, endpoint.path, params), 400, "invalid_request")
+    assert body["message"] == f"'to' is out of range: {hint}"
+
+
 def test_span_limit_does_not_apply_to_observability(emu: Emulator) -> None:
     endpoint = BY_OPERATION["getObservabilityLogsUsage"]
     response = call(emu, endpoint.path, window(endpoint, NOW - timedelta(days=500), NOW))

@@ -1,4 +1,4 @@
-"""Issue 12: the routes and behaviours of the official client 25.0.1 agree with each other and with the
+"""The routes and behaviours of the official client 25.0.1 agree with each other and with the
 facts: destinations, the 409 switch, pipeline freshness, the project ranking and its cursors, evaluations'
 length rule, service connections' sdkType, observability metrics' average, SDK versions and the per-token
 budget."""

@@ -1,4 +1,4 @@
-"""Issue 14: month-to-date series behave like real ones.
+"""Month-to-date series behave like real ones.
 
 Distinct counts (MAU, contexts, experimentation keys) flatten within the month; additive metrics follow a
 weekly rhythm; the shape differs between categories and months. Everything over HTTP, no mocks.

@@ -1,4 +1,4 @@
-"""The budget-watch example DAG and the monthly report's burn-down chart, against the emulator (issue 14)."""
+"""The budget-watch example DAG and the monthly report's burn-down chart, against the emulator."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ DAILY_PLAIN = {
     "getVegaAIUsage",
     "getWarehouseExportUsage",
 }
-# Responses of these report freshness: every landed row carries it (issue 12).
+# Responses of these report freshness: every landed row carries it.
 FRESHNESS = {"getDataExportEventsUsage", "getWarehouseExportUsage"}
 FLAGS = ("new-checkout", "dark-mode", "search-v2")
 

@@ -1,4 +1,4 @@
-"""Issue 18: bad input is refused before any request, by name, and never echoes the access token.
+"""Bad input is refused before any request, by name, and never echoes the access token.
 
 Every test runs under the folder's token-leak guard (log records and stdout/stderr) and talks HTTP to the
 scripted loopback server, whose ``requests`` list shows what reached the wire.

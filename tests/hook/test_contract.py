@@ -1,4 +1,4 @@
-"""Issue 3: the catalogue holds to LaunchDarkly's OpenAPI document, path by path, in both directions.
+"""The catalogue holds to LaunchDarkly's OpenAPI document, path by path, in both directions.
 
 Reads ``../shared/launchdarkly/usage-openapi.json`` through the ``openapi`` fixture, which skips with a
 message when a clone has no ``../shared``. The document (2026-03-25) has 21 paths; the catalogue follows the

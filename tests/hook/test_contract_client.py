@@ -1,4 +1,4 @@
-"""Issue 12: the catalogue holds to LaunchDarkly's official Python client 25.0.1 (the extracted
+"""The catalogue holds to LaunchDarkly's official Python client 25.0.1 (the extracted
 ``../shared/launchdarkly/usage-client-v25.json``), operation by operation, in both directions.
 
 Checked directly here: path, method, every parameter's wire name, Python name, location, required flag and

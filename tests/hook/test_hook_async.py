@@ -1,4 +1,4 @@
-"""Issue 2: the async hook (httpx, for triggers) follows the same rules as the sync one, on the same server.
+"""The async hook (httpx, for triggers) follows the same rules as the sync one, on the same server.
 
 pytest-asyncio is not a dependency, so each test drives its coroutine with ``asyncio.run``.
 """

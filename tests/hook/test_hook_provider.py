@@ -1,4 +1,4 @@
-"""Issue 2: Airflow discovers the provider and its connection form without importing the hook.
+"""Airflow discovers the provider and its connection form without importing the hook.
 
 Each check runs in a fresh interpreter, so nothing imported by other tests can hide an import the
 provider metadata would cause.
@@ -106,7 +106,15 @@ def test_airflow_lists_the_provider_and_its_connection_form_without_importing_th
         assert standard[hidden]["hidden"] is True
 
     extra = meta["extra_fields"]
-    assert set(extra) == {"connect_timeout", "read_timeout", "max_retries", "max_retry_wait"}
+    assert set(extra) == {
+        "connect_timeout",
+        "read_timeout",
+        "max_retries",
+        "max_retry_wait",
+        "call_deadline",
+        "max_body_bytes",
+    }
+    assert extra["max_body_bytes"]["schema"]["type"] == "integer"
     assert extra["max_retries"]["schema"]["type"] == "integer"
     assert extra["read_timeout"]["schema"]["type"] == "number"
     assert extra["read_timeout"]["value"] == 60 and extra["max_retries"]["value"] == 5

@@ -1,4 +1,4 @@
-"""Issue 3: the exact request every operation puts on the wire, recorded by the loopback server.
+"""The exact request every operation puts on the wire, recorded by the loopback server.
 
 Expected paths and query pairs are written out by hand from LaunchDarkly's reference (usage-api.md §3),
 not derived from the catalogue, so a wrong wire name in the catalogue fails here too.
@@ -221,7 +221,7 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, Any], str, list[tuple[str, str
             ("sdkName", "go-server-sdk"),
             ("sdkVersion", "7.1.0"),
             ("sdkVersion", "7.2.0"),
-            # sdk_type="server" is deprecated and equals omitting it: not sent (issue 12)
+            # sdk_type="server" is deprecated and equals omitting it: not sent
             ("sdkAppId", "billing"),
             ("groupBy", "connectionType"),
             ("groupBy", "relayVersion"),

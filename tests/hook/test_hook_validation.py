@@ -1,4 +1,4 @@
-"""Issue 3: invalid arguments are refused before any request, naming the parameter.
+"""Invalid arguments are refused before any request, naming the parameter.
 
 Each case goes through ``hook.call`` and, where the names are the typed method's own, through the typed
 method too. The loopback server is running and must receive nothing.

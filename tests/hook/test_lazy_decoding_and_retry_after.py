@@ -100,7 +100,7 @@ def test_an_http_date_retry_after_is_reported_in_seconds_from_now(
     server.default = lambda _request: Answer(
         429, {"code": "rate_limited", "message": "slow"}, {"Retry-After": when}
     )
-    hook = make_hook(max_retries=0)
+    hook = make_hook(max_retry_wait=0)  # no retry: a 429 is retried within max_retry_wait
     with pytest.raises(LaunchDarklyUsageRateLimitError) as caught:
         hook.get_mau_total_usage(**WINDOW)
     assert caught.value.retry_after is not None and 0 <= caught.value.retry_after <= 31

@@ -1,4 +1,4 @@
-"""Issue 12: cursor paging of the project ranking (``iter_pages``/``get_all_items``), and the 409 that
+"""Cursor paging of the project ranking (``iter_pages``/``get_all_items``), and the 409 that
 LaunchDarkly answers when usage cannot be attributed to a project — first against scripted answers (exact
 cursors on the wire), then against the emulator's ranking and its unattributed-usage switch."""
 

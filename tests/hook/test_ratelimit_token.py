@@ -1,4 +1,4 @@
-"""Issue 12: the per-access-token rate-limit budget (``X-Ratelimit-Auth-Token-*``) with its own reset
+"""The per-access-token rate-limit budget (``X-Ratelimit-Auth-Token-*``) with its own reset
 header, read like the account and route budgets: a spent budget makes the next request wait until that
 reset instead of spending itself on a 429, and a 429 of the token budget is retried after that reset."""
 

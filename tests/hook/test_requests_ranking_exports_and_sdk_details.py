@@ -1,4 +1,4 @@
-"""Issue 12: the exact requests of the seven operations added by the official client 25.0.1, and the
+"""The exact requests of the seven operations added by the official client 25.0.1, and the
 changed ones (data-export destination kinds, the dropped service-connections ``sdkType``).
 
 Expected paths and query pairs — in send order, repeated filters once per value, ``from``/``to`` in the

@@ -1,4 +1,4 @@
-"""Issue 12: the rules client 25.0.1 brings, each refused before any request, naming parameter, value and
+"""The rules client 25.0.1 brings, each refused before any request, naming parameter, value and
 what is allowed — and the hook methods, ``hook.call`` and the paging iterator all honour them."""
 
 from __future__ import annotations

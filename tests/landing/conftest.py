@@ -19,9 +19,9 @@ from airflow_provider_ldusage.catalogue import ENDPOINTS, Endpoint
 from airflow_provider_ldusage.landing.storage import OUTPUT_FORMATS
 from airflow_provider_ldusage.testing.emulator import EmulatorConfig
 from airflow_provider_ldusage.testing.emulator.server import Emulator, run_emulator
+from tests.dag_runs import EMULATOR_NOW
 
 UTC = timezone.utc
-EMULATOR_NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 #: The window every series task lands: two whole UTC days, two weeks before the emulator's clock.
 START, END = "2026-06-01T00:00:00Z", "2026-06-03T00:00:00Z"
 #: The run's logical date (the as-of instant of list endpoints without a window).
@@ -107,7 +107,7 @@ ASSERT_NAMES = {names!r}
 
 
 def read_object(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
-    """An object's columns and rows, read directly (pyarrow, gzip + json, csv): not through reading.py.
+    """An object's columns and rows, read directly (pyarrow, gzip + json, csv): not through landing/reading.py.
 
     JSON Lines rows are as decoded; CSV rows are text cells; Parquet rows as pyarrow gives them.
     """
@@ -147,7 +147,7 @@ def module_runner(airflow_db: Path) -> Any:
     """A DAG runner usable from module-scoped fixtures (one DAG, many tasks, one ``dag.test``)."""
     import os
 
-    from tests.operators.conftest import DagRunner
+    from tests.dag_runs import DagRunner
 
     # The scratch bundle tests/conftest.py configured (importing that module again would re-run its set-up).
     bundles = json.loads(os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"])
@@ -171,7 +171,7 @@ def landed(
         for label, ep, kwargs in (*series_variants(), *list_variants())
         for fmt in OUTPUT_FORMATS
     ]
-    from tests.operators.conftest import xcom
+    from tests.dag_runs import xcom
 
     dag_run = module_runner(dag_source(tasks), logical_date=LOGICAL)
     failed = [t.task_id for t in dag_run.get_task_instances() if str(t.state) != "success"]

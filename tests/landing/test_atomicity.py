@@ -9,6 +9,8 @@ mid-write and not before the first byte.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -101,7 +103,23 @@ def _land(rows: UsageRows, root: Path, fmt: str) -> Any:
 
 
 def _files(root: Path) -> list[Path]:
-    return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+    """Every file but the manifests (``_manifests``)."""
+    return sorted(
+        p.relative_to(root) for p in root.rglob("*") if p.is_file() and not p.name.endswith(".manifest.json")
+    )
+
+
+def _manifests(root: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(root.rglob("*.manifest.json"))]
+
+
+def _described(root: Path, final: Path) -> dict[str, Any]:
+    """The one manifest in ``root``, after checking that it describes ``final``'s bytes exactly."""
+    (manifest,) = _manifests(root)
+    data = (root / final).read_bytes()
+    assert (manifest["bytes"], manifest["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
+    assert manifest["object"] == final.name
+    return manifest
 
 
 @pytest.mark.parametrize("fmt", OUTPUT_FORMATS)
@@ -110,7 +128,7 @@ def test_a_failure_mid_write_leaves_no_object_and_no_temporary(tmp_path: Path, f
     with pytest.raises(SourceFailed):
         _land(rows, tmp_path, fmt)
     assert source.temporary_bytes, f"{fmt}: the failure came before any byte was written"
-    assert _files(tmp_path) == []  # no final object, no temporary
+    assert _files(tmp_path) == [] and _manifests(tmp_path) == []  # no object, no temporary, no manifest
 
 
 @pytest.mark.parametrize("fmt", OUTPUT_FORMATS)
@@ -127,6 +145,7 @@ def test_a_failed_rerun_keeps_the_landed_object(tmp_path: Path, fmt: str) -> Non
     (final,) = _files(tmp_path)
     assert landed.uri.endswith(str(final)) and final.name.endswith(f".{fmt}")
     before = (tmp_path / final).read_bytes()
+    assert _described(tmp_path, final)["rows"] == 1
 
     rows, source = _rows(tmp_path)
     with pytest.raises(SourceFailed):
@@ -134,6 +153,7 @@ def test_a_failed_rerun_keeps_the_landed_object(tmp_path: Path, fmt: str) -> Non
     assert source.temporary_bytes, f"{fmt}: the failure came before any byte was written"
     assert _files(tmp_path) == [final]  # the temporary is gone
     assert (tmp_path / final).read_bytes() == before  # the earlier object, untouched
+    assert _described(tmp_path, final)["rows"] == 1  # and its manifest
 
     # and the next complete write replaces it, leaving one object
     again = UsageRows(BY_OPERATION["getMAUTotalUsage"], START, END, filter_set="0123456789")
@@ -147,3 +167,4 @@ def test_a_failed_rerun_keeps_the_landed_object(tmp_path: Path, fmt: str) -> Non
     )
     _land(again, tmp_path, fmt)
     assert _files(tmp_path) == [final] and (tmp_path / final).read_bytes() != before
+    assert _described(tmp_path, final)["rows"] == 2  # the earlier content's manifest is gone

@@ -12,8 +12,8 @@ import pytest
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
 from airflow_provider_ldusage.landing.schema import SERIES_NAMES
 from airflow_provider_ldusage.operators.usage import LaunchDarklyMauTotalUsageOperator
+from tests.dag_runs import state_of, xcom
 from tests.landing.conftest import FLAG, dag_source
-from tests.operators.conftest import state_of, xcom
 
 ds = pytest.importorskip("pyarrow.dataset")
 

@@ -69,7 +69,7 @@ def test_a_lookback_window_that_fits_no_partition_is_refused_before_any_request(
         op.execute(_context(dag, TUESDAY))  # type: ignore[arg-type]
     message = str(raised.value)
     assert "partition_by='day'" in message and "2026-05-08T00:00:00Z..2026-05-11T00:00:00Z" in message
-    assert "'month' or None" in message  # what would fit
+    assert "use partition_by='month' or partition_by=None for the window" in message  # what would fit
     assert launchdarkly_emulator.requests == [] and not any(tmp_path.rglob("*.jsonl"))
 
     # the same run partitioned by month fits: three objects, each in its month's folder
@@ -86,6 +86,24 @@ def test_a_lookback_window_that_fits_no_partition_is_refused_before_any_request(
         ("2026-05-11T00:00:00Z", "2026-05-12T00:00:00Z"),
     ]
     assert {p.parent.name for p in tmp_path.rglob("*.jsonl")} == {"month=2026-05"}
+
+
+def test_a_window_across_months_names_partition_by_none_as_the_fix() -> None:
+    from airflow_provider_ldusage.landing.storage import check_partition
+
+    with pytest.raises(LaunchDarklyUsageValidationError) as raised:
+        check_partition("month", datetime(2026, 4, 28, tzinfo=UTC), datetime(2026, 5, 2, tzinfo=UTC))
+    assert str(raised.value) == (
+        "Invalid partition_by='month': use partition_by=None (the plain layout) for the window "
+        "2026-04-28T00:00:00Z..2026-05-02T00:00:00Z: a month partition holds windows inside one UTC month; "
+        "or schedule windows that fit"
+    )
+    with pytest.raises(LaunchDarklyUsageValidationError) as raised:
+        check_partition("week", None, None)
+    assert (
+        str(raised.value)
+        == "Invalid partition_by='week': 'month', 'day', or partition_by=None for the plain layout"
+    )
 
 
 def test_list_endpoints_land_in_the_partition_of_their_as_of_date_or_window(

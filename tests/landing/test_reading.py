@@ -20,7 +20,7 @@ from airflow_provider_ldusage.catalogue import BY_OPERATION
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError
 from airflow_provider_ldusage.landing.reading import read_landed
 from airflow_provider_ldusage.landing.rows import UsageRows
-from airflow_provider_ldusage.landing.schema import LIST_NAMES, SERIES_NAMES
+from airflow_provider_ldusage.landing.schema import LIST_NAMES, SCHEMA_VERSION, SERIES_NAMES, columns_of
 from airflow_provider_ldusage.landing.storage import OUTPUT_FORMATS, land, object_name, storage_path
 
 UTC = timezone.utc
@@ -187,7 +187,7 @@ def test_version_0_list_objects_are_upgraded(tmp_path: Path) -> None:
         rows = list(read_landed(folder / name).rows())
         assert rows == [
             {
-                "schema_version": 1,
+                "schema_version": SCHEMA_VERSION,
                 "endpoint": "getSdkAllVersions",
                 "filter_set": "44136fa355",
                 "request": None,
@@ -197,6 +197,8 @@ def test_version_0_list_objects_are_upgraded(tmp_path: Path) -> None:
                 "position": position,
                 "item": item,
                 "fetched_at": None,
+                "provisional": None,
+                "final_after": None,
             }
             for position, item in enumerate(items)
         ]
@@ -256,8 +258,10 @@ def _parquet(tmp_path: Path, *, stated: str, row_version: int) -> Path:
     from airflow_provider_ldusage.landing.parquet import arrow_schema
 
     schema = arrow_schema("series")
+    if stated == "1":  # version 1 lacked the last two columns
+        schema = pa.schema(list(schema)[: len(columns_of("series", 1))], metadata=schema.metadata)
     schema = schema.with_metadata({**schema.metadata, b"ldusage.schema_version": stated.encode()})
-    row = {name: None for name in SERIES_NAMES}
+    row = {name: None for name in schema.names}
     row.update(
         schema_version=row_version,
         endpoint="getMAUTotalUsage",
@@ -274,9 +278,11 @@ def _parquet(tmp_path: Path, *, stated: str, row_version: int) -> Path:
 
 
 def test_parquet_of_an_unknown_version_is_refused(tmp_path: Path) -> None:
-    assert [r["value"] for r in read_landed(_parquet(tmp_path, stated="1", row_version=1)).rows()] == [1]
-    for stated, row_version in (("2", 2), ("1", 2)):  # the file's metadata, or the row itself, says so
-        with pytest.raises(ValueError, match=r"schema_version '?2'?") as raised:
+    (old,) = read_landed(_parquet(tmp_path, stated="1", row_version=1)).rows()  # version 1: upgraded
+    assert (old["value"], old["schema_version"], old["provisional"], old["final_after"]) == (1, 2, None, None)
+    assert [r["value"] for r in read_landed(_parquet(tmp_path, stated="2", row_version=2)).rows()] == [1]
+    for stated, row_version in (("3", 3), ("2", 3)):  # the file's metadata, or the row itself, says so
+        with pytest.raises(ValueError, match=r"schema_version '?3'?") as raised:
             list(read_landed(_parquet(tmp_path, stated=stated, row_version=row_version)).rows())
         assert "upgrade" in str(raised.value) and "getMAUTotalUsage" in str(raised.value)
 

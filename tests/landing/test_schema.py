@@ -50,7 +50,7 @@ def _json_type(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-#: The JSON types each logical type may take in a JSON Lines row (schema.py).
+#: The JSON types each logical type may take in a JSON Lines row (landing/schema.py).
 ALLOWED_JSON = {
     "int": {"int"},
     "number": {"int", "float"},
@@ -159,7 +159,7 @@ def test_parquet_schema_is_identical_for_every_list_endpoint(landed: dict[str, A
 
 
 def test_formats_hold_the_same_rows(landed: dict[str, Any]) -> None:
-    """The five objects of one variant are the same rows (read here without reading.py)."""
+    """The five objects of one variant are the same rows (read here without landing/reading.py)."""
     from tests.landing.conftest import read_object
 
     for label, _, _ in series_variants():

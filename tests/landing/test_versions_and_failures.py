@@ -19,7 +19,7 @@ from airflow_provider_ldusage.catalogue import BY_OPERATION
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
 from airflow_provider_ldusage.landing.reading import read_landed
 from airflow_provider_ldusage.landing.rows import UsageRows
-from airflow_provider_ldusage.landing.schema import SERIES_NAMES, series_key
+from airflow_provider_ldusage.landing.schema import SCHEMA_VERSION, SERIES_NAMES, series_key
 from airflow_provider_ldusage.landing.storage import OUTPUT_FORMATS, storage_path, write_rows
 from airflow_provider_ldusage.operators.usage import LaunchDarklyMauTotalUsageOperator
 
@@ -81,7 +81,7 @@ def _write_v0(tmp_path: Path, fmt: str) -> Path:
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
-def test_version_0_objects_read_back_as_version_1_rows(tmp_path: Path, fmt: str) -> None:
+def test_version_0_objects_read_back_as_current_rows(tmp_path: Path, fmt: str) -> None:
     landed = read_landed(_write_v0(tmp_path, fmt))
     assert (landed.endpoint, landed.filter_set, landed.format) == ("getMAUTotalUsage", "0123abcdef", fmt)
     rows = list(landed.rows())
@@ -89,7 +89,7 @@ def test_version_0_objects_read_back_as_version_1_rows(tmp_path: Path, fmt: str)
     for row, old in zip(rows, _v0_rows(), strict=True):
         assert list(row) == list(SERIES_NAMES)  # the version-1 layout, in order
         dimensions = {"sdkType": old["sdkType"], **({"sdkName": old["sdkName"]} if old["sdkName"] else {})}
-        assert row["schema_version"] == 1 and row["endpoint"] == "getMAUTotalUsage"
+        assert row["schema_version"] == SCHEMA_VERSION and row["endpoint"] == "getMAUTotalUsage"
         assert row["filter_set"] == "0123abcdef"  # the folder name
         assert row["dimensions"] == dimensions and row["series_key"] == series_key(dimensions)
         assert row["value"] == old["value"] and type(row["value"]) is int
@@ -187,7 +187,7 @@ def test_a_failure_mid_write_leaves_no_object_and_no_temporary(tmp_path: Path, f
     )
     with pytest.raises(RuntimeError, match="halfway"):
         write_rows(_rows(FailingRows), target, fmt)
-    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # no final object, no temporary
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # no object, no temporary, no manifest
 
     # an object an earlier write landed stays intact when a later write of it fails
     size = write_rows(_rows(UsageRows), target, fmt)
@@ -197,5 +197,6 @@ def test_a_failure_mid_write_leaves_no_object_and_no_temporary(tmp_path: Path, f
     with pytest.raises(RuntimeError, match="halfway"):
         write_rows(_rows(FailingRows), target, fmt)
     assert final.read_bytes() == before
-    assert [p for p in tmp_path.rglob("*") if p.is_file()] == [final]
+    (manifest,) = final.parent.glob(f".{final.name}.*.manifest.json")  # the earlier object's, kept
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == sorted([final, manifest])
     assert len(list(read_landed(final).rows())) == 2 * SLICES

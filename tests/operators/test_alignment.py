@@ -1,4 +1,4 @@
-"""Issue 18: resolved windows fit the endpoint's UTC buckets (or are refused), and window= with start/end
+"""Resolved windows fit the endpoint's UTC buckets (or are refused), and window= with start/end
 warns. Pure functions: no Airflow run, no server."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 18: objects of different filter sets in one output folder are told apart by their rows and their
+"""Objects of different filter sets in one output folder are told apart by their rows and their
 summaries, each filter set is its own dataset (folder and Asset), and nothing sums across them by accident."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from tests.operators.conftest import DagRunner, xcom
+from tests.dag_runs import DagRunner, xcom
 
 UTC = timezone.utc
 LOGICAL = datetime(2026, 3, 2, tzinfo=UTC)

@@ -19,7 +19,7 @@ import requests
 from airflow_provider_ldusage.catalogue import BY_OPERATION
 from airflow_provider_ldusage.landing.rows import UsageRows
 from airflow_provider_ldusage.landing.storage import storage_path, write_rows
-from tests.operators.conftest import DagRunner, ms, state_of, xcom
+from tests.dag_runs import DagRunner, ms, state_of, xcom
 
 UTC = timezone.utc
 LOGICAL = datetime(2026, 3, 2, tzinfo=UTC)
@@ -95,12 +95,12 @@ def test_landed_rows_match_emulator(
         rows = [json.loads(line) for line in text.splitlines()]
     else:
         reader = csv.DictReader(io.StringIO(text))
-        # the version-1 layout: the same columns for every endpoint and filter set (schema.py)
+        # the version-1 layout: the same columns for every endpoint and filter set (landing/schema.py)
         assert reader.fieldnames == [
             "schema_version",
             "endpoint",
             "filter_set",
-            "request",  # what defines the rows besides the window (issue 18)
+            "request",  # what defines the rows besides the window
             "window_start",
             "window_end",
             "time",
@@ -111,7 +111,7 @@ def test_landed_rows_match_emulator(
             "aggregation",
             "granularity",
             "fetched_at",
-            "data_through",  # data-export responses report freshness (issue 12)
+            "data_through",  # data-export responses report freshness
             "delayed",
         ]
         rows = [

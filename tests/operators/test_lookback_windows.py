@@ -1,4 +1,4 @@
-"""Issue 18: ``lookback`` re-reads exactly the windows earlier runs landed, never an overlapping one."""
+"""``lookback`` re-reads exactly the windows earlier runs landed, never an overlapping one."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def d(*args: int) -> datetime:
 
 
 class _Cron:
-    """A cron timetable as the task SDK exposes it (expression and timezone are what windows.py reads)."""
+    """A cron timetable as the task SDK exposes it (expression and timezone are what windows/periods.py reads)."""
 
     def __init__(self, expression: str, timezone: str = "UTC") -> None:
         self.expression = expression

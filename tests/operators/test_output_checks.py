@@ -1,4 +1,4 @@
-"""Issue 18: an output location that cannot be written fails before the first request (check_writable)."""
+"""An output location that cannot be written fails before the first request (check_writable)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 12: rows of the new response kinds — freshness columns of data-export series, the project
+"""Rows of the new response kinds — freshness columns of data-export series, the project
 ranking over pages, the SDK version details list — in every output form (dicts, JSON Lines, CSV)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Issue 18, through real DAG runs against the emulator: a New York ``@daily`` DAG lands whole UTC days,
+"""through real DAG runs against the emulator: a New York ``@daily`` DAG lands whole UTC days,
 an unwritable output fails before any request, ``hook_params`` fail at parse time, and ``window=`` with
-explicit ``start``/``end`` warns."""
+explicit ``start``/``end`` warns (the alignment of a New York day is information, not a warning)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ import pytest
 
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
 from airflow_provider_ldusage.operators.usage import LaunchDarklyMauTotalUsageOperator
-from tests.operators.conftest import DagRunner, ms, state_of, window_params, xcom
+from tests.dag_runs import DagRunner, ms, state_of, window_params, xcom
 
 UTC = timezone.utc
 
 
 def test_a_new_york_daily_dag_lands_whole_utc_days(
-    run_dag: DagRunner, launchdarkly_emulator: Any, tmp_path: Path
+    run_dag: DagRunner, launchdarkly_emulator: Any, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     source = f"""
 import pendulum
@@ -46,6 +46,10 @@ with DAG(DAG_ID, schedule="@daily", start_date=pendulum.datetime(2026, 1, 1, tz=
         json.loads(line) for line in Path(summary["path"].removeprefix("file://")).read_text().splitlines()
     ]
     assert summary["rows"] == len(rows) > 0 and {r["time"] for r in rows} == {"2026-03-01T00:00:00Z"}
+    # The alignment is the documented result of a non-UTC schedule: logged at INFO, never as a warning.
+    out, err = capfd.readouterr()  # dag.test() prints the task's log
+    (line,) = [line for line in (out + err).splitlines() if "aligned to the daily UTC buckets" in line]
+    assert "[info" in line and "warning" not in line.lower()
 
 
 def test_an_unwritable_output_fails_before_any_request(

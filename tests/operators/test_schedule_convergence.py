@@ -1,4 +1,4 @@
-"""Issue 18: on a real schedule, provisional figures converge to final ones, and Assets stay bounded.
+"""On a real schedule, provisional figures converge to final ones, and Assets stay bounded.
 
 A daily DAG at 06:00 UTC reads the previous day while LaunchDarkly (the emulator, its virtual clock set to
 each run's time) is still counting it: at 06:05 the day shows about 60 % of its final figure. With
@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from tests.operators.conftest import ms, state_of, xcom
+from tests.dag_runs import ms, state_of, xcom
 
 UTC = timezone.utc
 FIRST_RUN = datetime(2026, 5, 2, 6, 0, tzinfo=UTC)

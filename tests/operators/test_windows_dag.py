@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.operators.conftest import DagRunner, ms, state_of, window_params, xcom
+from tests.dag_runs import DagRunner, ms, state_of, window_params, xcom
 
 UTC = timezone.utc
 HEADER = """
@@ -28,7 +28,7 @@ def dag_source(
 
 
 MAU = "LaunchDarklyMauTotalUsageOperator"  # daily buckets at UTC midnight
-# Sub-day periods are read from endpoints whose buckets fit them (issue 18: a period that holds no whole
+# Sub-day periods are read from endpoints whose buckets fit them (a period that holds no whole
 # bucket of the endpoint is refused, see test_alignment.py): hourly buckets, or server-chosen ones.
 HOURLY = ("LaunchDarklyExperimentationEventsUsageOperator", ', granularity="hourly"')
 AUTO = ("LaunchDarklyEventsUsageOperator", ', type="received"')

@@ -1,4 +1,4 @@
-"""Issue 12: the month-end rule reads the freshness of data-export responses. In every mode (poke,
+"""The month-end rule reads the freshness of data-export responses. In every mode (poke,
 reschedule, deferrable) the sensor stays not-done while the emulator reports its pipeline ``delayed`` or a
 ``dataThrough`` before the month's end, and finishes once the pipeline catches up."""
 

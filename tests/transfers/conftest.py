@@ -170,7 +170,7 @@ def landed(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
     from airflow_provider_ldusage.testing.emulator import EmulatorConfig
     from airflow_provider_ldusage.testing.emulator.server import run_emulator
-    from tests.operators.conftest import DagRunner
+    from tests.dag_runs import DagRunner
 
     # The scratch DAG folder tests/conftest.py configured (importing tests.conftest would run it again).
     bundles = json.loads(os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"])

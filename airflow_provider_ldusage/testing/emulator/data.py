@@ -34,8 +34,8 @@ from zoneinfo import ZoneInfo
 from airflow_provider_ldusage.catalogue import BY_OPERATION
 from airflow_provider_ldusage.testing.emulator.account import Account
 from airflow_provider_ldusage.testing.emulator.extended import (
-    average_per_cell,
     extended_metrics,
+    flag_evaluation_cells,
     length_granularity,
 )
 from airflow_provider_ldusage.testing.emulator.facts import Cell, Facts, Metric
@@ -45,6 +45,8 @@ UTC = timezone.utc
 _DAY = timedelta(days=1)
 _STEP = {"minutely": timedelta(minutes=1), "hourly": timedelta(hours=1), "daily": _DAY}
 Fraction = tuple[int, int]
+#: Evaluation cells of a sized account kept between requests (a flag and environment each).
+_FLAG_CELLS_KEPT = 50_000
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,16 @@ def auto_granularity(start: datetime, now: datetime) -> str:
     return "daily"
 
 
+def _buckets(first: datetime, end: datetime, step: timedelta) -> list[tuple[datetime, datetime]]:
+    """Consecutive ``[start, start + step)`` buckets from ``first`` while they start before ``end``."""
+    buckets = []
+    cursor = first
+    while cursor < end:
+        buckets.append((cursor, cursor + step))
+        cursor += step
+    return buckets
+
+
 def _ceil(value: datetime, step: timedelta) -> datetime:
     if step == _DAY:
         floor = datetime(value.year, value.month, value.day, tzinfo=UTC)
@@ -113,17 +125,32 @@ class SyntheticData:
     :param settle: how long after appearing the figures keep growing.
     """
 
-    def __init__(self, seed: int, lag: timedelta, settle: timedelta) -> None:
+    def __init__(
+        self,
+        seed: int,
+        lag: timedelta,
+        settle: timedelta,
+        *,
+        projects: int | None = None,
+        environments: int | None = None,
+        flags: int | None = None,
+    ) -> None:
         self.seed = seed
         self.lag = lag
         self.settle = settle
-        self.account = Account(seed)
+        self.account = Account(seed, projects=projects, environments=environments, flags=flags)
         self.facts = Facts(self.account, seed)
-        # Issue 12: the 25.0.1 metrics, and data_export/evaluations rebuilt with their new dimensions.
+        # the 25.0.1 metrics, and data_export/evaluations rebuilt with their new dimensions.
         self.facts.metrics.update({m.name: m for m in extended_metrics(self.account, seed)})
         # Metric name -> pipeline watermark at ``now``: such metrics are visible, final, up to the watermark
         # instead of following lag and settle (set by the emulator state for the data-export sources).
         self.watermarks: dict[str, Callable[[datetime], datetime]] = {}
+        # Evaluation cells by (project, environment, flag): a request names one flag, so it never scans
+        # the account's cells; a sized account's are computed on first use and kept (bounded).
+        self._flag_cells: dict[tuple[str, str, str], tuple[Cell, ...]] = {}
+        for cell in self.facts.metrics["evaluations"].cells:
+            key = (cell.get("projectKey"), cell.get("environmentKey"), cell.get("featureFlagKey"))
+            self._flag_cells[key] = (*self._flag_cells.get(key, ()), cell)
 
     # Convenience views of the account for tests and users.
     @property
@@ -139,7 +166,7 @@ class SyntheticData:
         return self.account.sdks
 
     @property
-    def flags(self) -> tuple[object, ...]:
+    def flags(self) -> Sequence[object]:
         return self.account.flags
 
     @property
@@ -181,8 +208,22 @@ class SyntheticData:
         for wire, value in query.path.items():
             if wire in model.path:
                 wanted[model.path[wire]] = {value}
-        cells = [c for c in metric.cells if all(c.get(dim) in ok for dim, ok in wanted.items())]
+        pool = self.flag_cells(query.path) if metric.name == "evaluations" else metric.cells
+        cells = [c for c in pool if all(c.get(dim) in ok for dim, ok in wanted.items())]
         return metric, cells
+
+    def flag_cells(self, path: Mapping[str, str]) -> tuple[Cell, ...]:
+        """The evaluation cells of the flag and environment the path names (none if either is unknown)."""
+        key = (path.get("projectKey", ""), path.get("environmentKey", ""), path.get("featureFlagKey", ""))
+        if self.account.generated_flags is None:
+            return self._flag_cells.get(key, ())
+        found = self._flag_cells.get(key)
+        if found is None:
+            if len(self._flag_cells) >= _FLAG_CELLS_KEPT:
+                self._flag_cells.clear()  # deterministic: recomputing gives the same cells
+            found = flag_evaluation_cells(self.account, self.seed, *key)
+            self._flag_cells[key] = found
+        return found
 
     def path_exists(self, operation_id: str, path: Mapping[str, str]) -> bool:
         """Whether the path values name something in the account (404 otherwise)."""
@@ -190,6 +231,8 @@ class SyntheticData:
         if not model.path:
             return True
         metric = self.facts.metrics[model.metric]
+        if metric.name == "evaluations":
+            return bool(self.flag_cells(path))
         return any(all(c.get(model.path[w]) == v for w, v in path.items()) for c in metric.cells)
 
     # --- series -----------------------------------------------------------------------------------------
@@ -252,7 +295,7 @@ class SyntheticData:
         """Bucket start times and, per cell, the visible value of each bucket."""
         start, end = query.start, query.end
         if aggregation == "average":
-            return average_per_cell(self, metric, cells, start, end, now, granularity)
+            return self._average(metric, cells, start, end, now, granularity)
         if granularity == "monthly":
             return self._monthly(metric, cells, start, end, now)
         if granularity == "daily" and query.tz and query.tz != "UTC":
@@ -265,12 +308,7 @@ class SyntheticData:
             first = month_start(start)
         else:  # rolling_30d: 29 more days to sum over
             first = _ceil(start, step) - 29 * _DAY
-        buckets = []
-        cursor = first
-        while cursor < end:
-            buckets.append((cursor, cursor + step))
-            cursor += step
-        times, values = self._plain(metric, cells, buckets, now)
+        times, values = self._plain(metric, cells, _buckets(first, end, step), now)
         if aggregation == "incremental":
             return times, values
         keep = [i for i, t in enumerate(times) if t >= start]
@@ -287,6 +325,32 @@ class SyntheticData:
                 window = [row[i - 29 : i + 1] if i >= 29 else [] for i in range(len(row))]
                 row[:] = [sum(w) for w in window]
         return [times[i] for i in keep], [[row[i] for i in keep] for row in values]
+
+    def _average(
+        self,
+        metric: Metric,
+        cells: list[Cell],
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        granularity: str,
+    ) -> tuple[list[datetime], list[list[int]]]:
+        """``aggregationType=average`` (observability metrics): per cell, the mean hourly count within each
+        bucket, rounded down (hourly: the hour's count; daily: the day's count // 24; monthly: the month's
+        visible days inside the window, summed, // (24 * days)). Series values are sums over cells, so
+        groups still add up to the ungrouped series exactly."""
+        step = _STEP["hourly"] if granularity == "hourly" else _DAY
+        times, rows = self._plain(metric, cells, _buckets(_ceil(start, step), end, step), now)
+        if granularity == "hourly":
+            return times, rows
+        if granularity == "daily":
+            return times, [[value // 24 for value in row] for row in rows]
+        months: dict[datetime, list[int]] = {}
+        for i, when in enumerate(times):
+            months.setdefault(datetime(when.year, when.month, 1, tzinfo=UTC), []).append(i)
+        return list(months), [
+            [sum(row[i] for i in days) // (24 * len(days)) for days in months.values()] for row in rows
+        ]
 
     def _plain(
         self, metric: Metric, cells: list[Cell], buckets: list[tuple[datetime, datetime]], now: datetime
