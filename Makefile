@@ -8,7 +8,7 @@ DEMO_STAMP := $(VENV)/.demo-stamp
 # The newest Airflow 3.3.x is what `make test` runs on; `make compat` runs every other line pyproject.toml accepts.
 AIRFLOW_SPEC ?= apache-airflow>=3.3,<3.4
 
-.PHONY: install lint format typecheck pytest docs test demo bench drift clean generate compat import-graph
+.PHONY: install lint format typecheck pytest docs test demo bench drift clean generate compat import-graph deploy-test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,13 @@ generate: install
 COMPAT_VERSIONS ?=
 compat: install
 	$(BIN)/python scripts/compat_run.py $(COMPAT_VERSIONS)
+
+# CI and maintainers: the example daily ingest on a real distributed Airflow (CeleryExecutor, two workers without
+# a shared disk, PostgreSQL, Redis, moto's S3, the emulator sized to 2,000 flags), all on loopback, then checked
+# (docs/deployment.rst). `.ci/run` runs it after `make compat`. DEPLOY_TEST_ARGS="--keep" keeps every log.
+DEPLOY_TEST_ARGS ?=
+deploy-test: install
+	$(BIN)/python scripts/deploy_test.py $(DEPLOY_TEST_ARGS)
 
 # After `make install` (or `make test`) the full install already holds the demo's packages: nothing to do.
 # Otherwise uv installs Airflow and the `demo` extra (seconds, where pip takes minutes to resolve Airflow);

@@ -368,8 +368,8 @@ def entry_problems(entry: Endpoint) -> list[str]:
     if not _SNAKE.match(entry.method_name):
         problems.append(f"method_name {entry.method_name!r} is not the client's get_… snake_case name")
     for what, values in (
-        ("wire", [p.wire for p in (*entry.path_params, *entry.query_params)]),
-        ("Python", [p.name for p in (*entry.path_params, *entry.query_params)]),
+        ("wire", [p.wire for p in entry.path_params] + [p.wire for p in entry.query_params]),
+        ("Python", [p.name for p in entry.path_params] + [p.name for p in entry.query_params]),
     ):
         repeated = sorted({v for v in values if values.count(v) > 1})
         if repeated:

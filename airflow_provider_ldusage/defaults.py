@@ -67,6 +67,48 @@ CONNECTION_EXTRAS = MappingProxyType(
             minimum=0,
             maximum=3600,
         ),
+        "call_deadline": ExtraField(
+            label="Call deadline (s)",
+            description="Upper bound on the seconds one call may take in all: every attempt, every wait "
+            "between retries and every read of a slowly sent body.",
+            default=600.0,
+            minimum=1,
+            maximum=86400,
+        ),
+        "max_body_bytes": ExtraField(
+            label="Max response size (bytes)",
+            description="The largest response body read; a larger one stops the call with an error "
+            "instead of filling memory.",
+            default=64 * 1024 * 1024,
+            minimum=1024,
+            maximum=4 * 1024 * 1024 * 1024,
+            integer=True,
+        ),
+    }
+)
+
+
+@dataclass(frozen=True)
+class TextExtraField:
+    """A connection extra holding text (a connection id), shown in the connection form.
+
+    :param label: the form's label.
+    :param description: the form's help text.
+    """
+
+    label: str
+    description: str
+
+
+# Text extras: empty (or absent) means the feature is off.
+TEXT_EXTRAS = MappingProxyType(
+    {
+        "shared_budget_redis_conn_id": TextExtraField(
+            label="Shared rate budget: Redis connection id",
+            description="An Airflow connection of type redis (the Celery broker's Redis will do): every "
+            "worker using this token then paces its calls by one budget kept there. Empty: each process "
+            "paces alone. Needs apache-airflow-providers-redis.",
+        ),
     }
 )
 
@@ -76,6 +118,13 @@ BACKOFF_MAX = 60.0
 # The longest wait a rate-limit reset header may impose; LaunchDarkly's windows are 10 s, so a later reset
 # means a skewed clock or a bad header. Retry-After is never shortened (only bounded by max_retry_wait).
 MAX_RESET_WAIT = 60.0
+# LaunchDarkly's rate-limit window (10 s), assumed until the reset headers show the length of the windows.
+RATE_WINDOW = 10.0
+# Shorter windows are taken as a misreading (only the emulator scales its windows down this far).
+MIN_WINDOW = 0.05
+# Waits for a window to reset end at a random point within this fraction of a window after the reset, so
+# the processes waiting for it do not all send at its first instant.
+RESET_JITTER = 0.05
 
 # How long after a period's end LaunchDarkly's figures count as final (it publishes no rule; peers settle in
 # 3-16 days): the month-end sensor's settle floor and the operators' provisional/final marking.

@@ -129,6 +129,11 @@ class LaunchDarklyUsageServerError(LaunchDarklyUsageAPIError):
     """HTTP 5xx after the retry budget was spent."""
 
 
+class LaunchDarklyUsageRedirectError(LaunchDarklyUsageAPIError):
+    """HTTP 3xx: the base URL redirects. Never followed: the token must not travel to another address and
+    another server's body must never pass for usage data. :attr:`hint` names where it pointed."""
+
+
 class LaunchDarklyUsageTransportError(LaunchDarklyUsageError):
     """The request never got an HTTP answer (connection refused, reset, timeout) after all retries.
 
@@ -145,6 +150,29 @@ class LaunchDarklyUsageTransportError(LaunchDarklyUsageError):
 
     def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
         return (type(self), (self.method, self.path, self.reason))
+
+
+class LaunchDarklyUsageDeadlineError(LaunchDarklyUsageError):
+    """A call ran out of its total time, ``call_deadline`` (retries, their waits and slow reads included).
+
+    :param method: HTTP method of the request.
+    :param path: request path.
+    :param deadline: the deadline in seconds.
+    :param reason: what the call was doing when time ran out, without the token.
+    """
+
+    def __init__(self, method: str, path: str, deadline: float, reason: str) -> None:
+        self.method = method
+        self.path = path
+        self.deadline = deadline
+        self.reason = reason
+        super().__init__(
+            f"{method} {path} did not finish within call_deadline={deadline:g} s: {reason}. Raise "
+            "call_deadline (connection extra or hook argument) if LaunchDarkly is merely slow"
+        )
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, float, str]]:
+        return (type(self), (self.method, self.path, self.deadline, self.reason))
 
 
 class LaunchDarklyUsageResponseError(LaunchDarklyUsageError):
@@ -172,17 +200,32 @@ class LaunchDarklyUsageInvalidBodyError(LaunchDarklyUsageResponseError):
     """
 
 
+class LaunchDarklyUsageBodyTooLargeError(LaunchDarklyUsageResponseError):
+    """A 2xx body larger than ``max_body_bytes``; reading stopped there, so memory stays bounded. Not
+    retried: the same request gets the same body. Narrow the window or the grouping, or raise the cap."""
+
+
+class LaunchDarklyUsageIntegrityError(LaunchDarklyUsageError, ValueError):
+    """A landed object does not match the manifest written with it (rows, size or SHA-256), or is
+    otherwise incomplete (a gzip stream cut short): truncated or changed since it was landed. A load
+    refuses it and leaves its tables as they were; re-run the task that landed it."""
+
+
 __all__ = [
     "LaunchDarklyUsageAPIError",
     "LaunchDarklyUsageAuthError",
     "LaunchDarklyUsageBadRequestError",
+    "LaunchDarklyUsageBodyTooLargeError",
     "LaunchDarklyUsageConfigError",
     "LaunchDarklyUsageConflictError",
+    "LaunchDarklyUsageDeadlineError",
     "LaunchDarklyUsageError",
     "LaunchDarklyUsageForbiddenError",
+    "LaunchDarklyUsageIntegrityError",
     "LaunchDarklyUsageInvalidBodyError",
     "LaunchDarklyUsageNotFoundError",
     "LaunchDarklyUsageRateLimitError",
+    "LaunchDarklyUsageRedirectError",
     "LaunchDarklyUsageResponseError",
     "LaunchDarklyUsageServerError",
     "LaunchDarklyUsageTransportError",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_ldusage import __version__
-from airflow_provider_ldusage.defaults import CONN_TYPE, CONNECTION_EXTRAS
+from airflow_provider_ldusage.defaults import CONN_TYPE, CONNECTION_EXTRAS, TEXT_EXTRAS
 
 # The host field's help lives in its placeholder: ui-field-behaviour has no help text for standard fields,
 # and Airflow renames any placeholder key other than host/schema/login/password/port/extra to an extra
@@ -67,13 +67,24 @@ def get_provider_info() -> dict[str, Any]:
                         "label": field.label,
                         "description": field.description,
                         "schema": {
-                            "type": "integer" if field.integer else "number",
+                            # "null" among the types makes the field optional: Airflow's form marks every
+                            # field whose type excludes null as required (a red asterisk); an emptied field
+                            # saves null, which the hooks read as "use the default".
+                            "type": ["integer" if field.integer else "number", "null"],
                             "default": int(field.default) if field.integer else field.default,
                             "minimum": field.minimum,
                             "maximum": field.maximum,
                         },
                     }
                     for name, field in CONNECTION_EXTRAS.items()
+                }
+                | {
+                    name: {
+                        "label": field.label,
+                        "description": field.description,
+                        "schema": {"type": ["string", "null"]},
+                    }
+                    for name, field in TEXT_EXTRAS.items()
                 },
             }
         ],

@@ -1,4 +1,4 @@
-"""Backtest of the month-end forecaster (issue 14) against naive linear pace on emulated months.
+"""Backtest of the month-end forecaster against naive linear pace on emulated months.
 
 For every budget metric and each of 24 closed months of the emulator's synthetic account (seed 7), the
 month-to-date daily series is cut after day 5, 10, 15 and 20; both the forecaster and naive pace

@@ -193,7 +193,7 @@ def run() -> BenchResult:
 
     notes = [
         f"Response: {size / 1e6:.2f} MB, {POINTS:,} points (benchmark 3's); rows from decode_lazily + "
-        "UsageRows with a filter set, a request and fetched_at (the 16-column series layout); one object per "
+        "UsageRows with a filter set, a request and fetched_at (the 18-column series layout); one object per "
         "format, written with landing.write_rows to a local folder.",
         "Landed bytes: "
         + ", ".join(f"{fmt} {landed[fmt]:,} ({landed[fmt] / size:.2f}x)" for fmt in OUTPUT_FORMATS)

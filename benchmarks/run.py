@@ -1,7 +1,7 @@
-"""Run the seven benchmarks, print one table, and write it with the machine to ``benchmarks/results.md``.
+"""Run the ten benchmarks, print one table, and write it with the machine to ``benchmarks/results.md``.
 
 Usage: ``make bench`` (or ``.venv/bin/python benchmarks/run.py [KEY ...]``, KEY one of ``import``,
-``request``, ``rows``, ``ratelimit``, ``budget``, ``landed``, ``sql``).
+``request``, ``rows``, ``ratelimit``, ``workers``, ``budget``, ``heldout``, ``landed``, ``sql``, ``fanout``).
 
 Exit status: 0 when every benchmark ran, whether or not it met its target (the table says pass/fail);
 1 when a benchmark crashed (its rows say ``error`` and the traceback is printed and written).
@@ -31,9 +31,12 @@ BENCHMARKS = (
     ("request", "Per-request overhead", "request_overhead"),
     ("rows", "Rows throughput and memory", "rows_throughput"),
     ("ratelimit", "Rate-limit utilisation", "rate_limit"),
+    ("workers", "Many workers on one rate budget", "shared_budget"),
     ("budget", "Budget forecast backtest", "budget_backtest"),
+    ("heldout", "Budget forecast on held-out month shapes", "budget_heldout"),
     ("landed", "Landed size per format", "landed_size"),
     ("sql", "SQL load into PostgreSQL", "sql_load"),
+    ("fanout", "Evaluations fan-out", "fan_out"),
 )
 HEADERS = ("figure", "ours", "baseline", "ratio", "target", "result")
 

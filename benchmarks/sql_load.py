@@ -2,7 +2,7 @@
 
 A PostgreSQL 16 server (the ``pgserver`` wheel's binaries, started by ``tests/transfers/pg_server.py`` on
 127.0.0.1 with ``fsync=off``, data in a temporary folder, stopped and removed at the end) gets the series
-table of ``transfers._sql.ddl("postgresql", "series", …)`` (the 16-column layout and its unique key index).
+table of ``transfers._sql.ddl("postgresql", "series", …)`` (the 18-column layout and its unique key index).
 The rows are the first 50 daily slices of benchmark 3's response (1,000 series: 50,000 rows), built by
 ``rows.UsageRows`` and typed for PostgreSQL by ``transfers._sql.records`` once, untimed.
 
@@ -133,7 +133,7 @@ def run() -> BenchResult:
     ]
     notes = [
         f"{version} on 127.0.0.1 (pgserver wheel, fsync=off; started in {server_start:.1f} s), psycopg2; "
-        f"table from ddl('postgresql', 'series') with its unique key index; {ROWS:,} rows of the 16-column "
+        f"table from ddl('postgresql', 'series') with its unique key index; {ROWS:,} rows of the 18-column "
         "series layout (first 50 daily slices of benchmark 3's response), typed by records() once, untimed.",
         f"{REPEATS} alternating repeats after one COPY warm-up, table truncated and committed before each, "
         f"insert alone timed, best of each: COPY {fmt_ms(ours_s)} (median {fmt_ms(median(ours))}), "

@@ -18,8 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from airflow.sdk import DAG, Param, task
-
+from airflow_provider_ldusage.compat import DAG, Param, task
 from airflow_provider_ldusage.operators.usage import (
     LaunchDarklyContextsClientsideUsageOperator,
     LaunchDarklyContextsServersideUsageOperator,

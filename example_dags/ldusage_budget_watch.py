@@ -8,6 +8,13 @@ expected to be crossed. When a forecast crosses 80 % or 100 % of a limit the tas
 ``on_failure_callback`` notifier you attach (email, Slack, any ``BaseNotifier``) tells people days before
 the overage; the verdict is landed under ``<storage root>/budgets/`` either way.
 
+The alert says who drives the bill: the metric split by every dimension LaunchDarkly can group it by
+(project, environment, SDK, application), compared with the same days of last month, the top groups with
+the share of the increase each explains — "+38.0k (91 % of the increase) from project `web`, environment
+`production`, SDK `JavaScript`". A day whose increment is far outside its expected range (a runaway SDK
+sending a fresh context key per page view) is an alert of its own the next morning, with the same
+breakdown, whether or not a limit is near.
+
 Configuration (no code change, nothing read at parse time):
 
 * Airflow Variable ``ldusage_budget_limits``: JSON object of metric -> limit, e.g.
@@ -15,6 +22,9 @@ Configuration (no code change, nothing read at parse time):
   ``airflow_provider_ldusage.budgets.BUDGET_METRICS``); default: those two.
 * Airflow Variables ``ldusage_storage_root`` (default ``/tmp/ldusage``) and ``ldusage_conn_id`` (default
   ``launchdarkly_default``).
+* Airflow Variable ``ldusage_dimension_labels`` (optional): LaunchDarkly groups by project and environment
+  *ids*; a JSON object such as ``{"projectId": {"65f0…": "web"}, "environmentId": {"6581…": "production"}}``
+  makes alerts show keys instead.
 * Param ``on_breach``: ``fail`` (default) or ``record`` to only record crossings.
 """
 
@@ -22,8 +32,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from airflow.sdk import DAG, Param
-
+from airflow_provider_ldusage.compat import DAG, Param
 from airflow_provider_ldusage.operators.budget import LaunchDarklyUsageBudgetOperator
 
 CONN_ID = "{{ var.value.get('ldusage_conn_id', 'launchdarkly_default') }}"
@@ -51,6 +60,8 @@ with DAG(
         on_breach="{{ params.on_breach }}",
         launchdarkly_conn_id=CONN_ID,
         output_path=STORAGE_ROOT + "/budgets",
+        detect_spikes=True,  # a day far above its expected range is an alert too, limit near or not
+        labels="{{ var.json.get('ldusage_dimension_labels', {}) | tojson }}",
         # on_failure_callback=SlackNotifier(...)  # any BaseNotifier: the failure is the alert
     )
     # [END howto_operator_usage_budget]

@@ -15,8 +15,11 @@ Configuration (no code change, nothing read at parse time):
 * Airflow Variable ``ldusage_warehouse_conn_id``: the SQL connection the rows are loaded into; default
   ``ldusage_warehouse``.
 * Airflow Variable ``ldusage_evaluation_flags`` (JSON list of ``{"project_key", "environment_key",
-  "feature_flag_key"}``), or the same list as the run's ``evaluation_flags`` param: the flags whose
-  evaluations are ingested, one mapped task per flag. Default: none.
+  "feature_flag_key"}``, or ``"all"`` for every flag of the project from LaunchDarkly's flag list), or the
+  same as the run's ``evaluation_flags`` param: the flags whose evaluations are ingested, by one fan-out
+  task per environment (:class:`LaunchDarklyEvaluationsUsageBatchOperator`). Default: none. With
+  ``"all"``, the Variable ``ldusage_evaluation_environments`` (JSON list, default ``["production"]``)
+  names the environments; ``ldusage_evaluation_project`` the project (default ``default``).
 
 The two deprecated legacy MAU endpoints (``getMauUsage``, ``getMauUsageByCategory``) are left out on
 purpose: their replacements, total and client-side MAU, are ingested. So are the list endpoints (SDK
@@ -37,15 +40,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from airflow.sdk import DAG, Param, task
-
+from airflow_provider_ldusage.compat import DAG, Param, task
+from airflow_provider_ldusage.operators.evaluations import LaunchDarklyEvaluationsUsageBatchOperator
 from airflow_provider_ldusage.operators.usage import (
     LaunchDarklyAiRunsUsageOperator,
     LaunchDarklyContextsClientsideUsageOperator,
     LaunchDarklyContextsServersideUsageOperator,
     LaunchDarklyContextsTotalUsageOperator,
     LaunchDarklyDataExportEventsUsageOperator,
-    LaunchDarklyEvaluationsUsageOperator,
     LaunchDarklyEventsUsageOperator,
     LaunchDarklyExperimentationEventsUsageOperator,
     LaunchDarklyExperimentationKeysUsageOperator,
@@ -108,7 +110,7 @@ with DAG(
     params={
         "evaluation_flags": Param(
             None,
-            type=["null", "array"],
+            type=["null", "array", "string"],
             items={
                 "type": "object",
                 "required": ["project_key", "environment_key", "feature_flag_key"],
@@ -118,8 +120,8 @@ with DAG(
                     "feature_flag_key": {"type": "string"},
                 },
             },
-            description="Flags whose evaluations to ingest (project, environment and flag key each); "
-            "empty: the ldusage_evaluation_flags Variable",
+            description="Flags whose evaluations to ingest (project, environment and flag key each), or "
+            '"all"; empty: the ldusage_evaluation_flags Variable',
         ),
     },
     tags=["launchdarkly", "usage"],
@@ -155,21 +157,44 @@ with DAG(
     ).expand(source=["client", "server"])
     # [END howto_operator_mapped_path_parameters]
 
-    # [START howto_operator_evaluations_mapped]
+    # [START howto_operator_evaluations_fan_out]
     @task
-    def evaluation_targets(params: dict[str, Any]) -> list[dict[str, str]]:
-        """The flags to read: the run's ``evaluation_flags`` param, else the Variable (read at run time)."""
-        from airflow.sdk import Variable
+    def evaluation_flags(params: dict[str, Any]) -> Any:
+        """The flags to read: the run's ``evaluation_flags`` param, else the Variable (read at run time):
+        a list of ``{project_key, environment_key, feature_flag_key}``, or ``"all"``."""
+        from airflow_provider_ldusage.compat import Variable
 
         flags = params.get("evaluation_flags")
         if flags is None:
-            flags = Variable.get("ldusage_evaluation_flags", default=[], deserialize_json=True)
-        return [dict(flag) for flag in flags]
+            flags = Variable.get("ldusage_evaluation_flags", [], deserialize_json=True)
+        return flags if flags == "all" else [dict(flag) for flag in flags]
 
-    evaluations = LaunchDarklyEvaluationsUsageOperator.partial(
-        task_id="evaluations", launchdarkly_conn_id=CONN_ID, window="previous_day", output_path=LANDING
-    ).expand_kwargs(evaluation_targets())
-    # [END howto_operator_evaluations_mapped]
+    @task
+    def evaluation_environments(flags: Any) -> list[str]:
+        """One fan-out task per environment: those the flags name (with ``"all"``, the Variable
+        ``ldusage_evaluation_environments``, default production). None configured: the task is skipped."""
+        from airflow_provider_ldusage.compat import Variable
+
+        if flags == "all":
+            return list(
+                Variable.get("ldusage_evaluation_environments", ["production"], deserialize_json=True)
+            )
+        project = Variable.get("ldusage_evaluation_project", "default")
+        return list(dict.fromkeys(f["environment_key"] for f in flags if f["project_key"] == project))
+
+    flags = evaluation_flags()
+    # One task per environment; each fetches every flag's evaluations with one paced hook, four requests
+    # in flight, landing one object per flag and day as the single-flag operator would.
+    evaluations = LaunchDarklyEvaluationsUsageBatchOperator.partial(
+        task_id="evaluations",
+        launchdarkly_conn_id=CONN_ID,
+        project_key="{{ var.value.get('ldusage_evaluation_project', 'default') }}",
+        feature_flag_keys=flags,  # the flags of every environment: each task keeps its own
+        window="previous_day",
+        output_path=LANDING,
+        max_concurrency=4,
+    ).expand(environment_keys=evaluation_environments(flags))
+    # [END howto_operator_evaluations_fan_out]
 
     # none_failed: with no flags configured the evaluations task maps to nothing and is skipped.
     @task(trigger_rule="none_failed")
@@ -178,13 +203,21 @@ with DAG(
         the day's own (``objects``) and the earlier days' it re-landed (``refreshed``, from ``lookback``)."""
         import json
 
-        from airflow.sdk import ObjectStoragePath
+        from airflow_provider_ldusage.compat import ObjectStoragePath
+        from airflow_provider_ldusage.landing.batches import read_manifest
 
         flat: list[dict[str, Any]] = []
         for item in summaries:  # a mapped task's output is a sequence of summaries, read by index
             if item is None:  # a skipped (zero-length) mapping
                 continue
-            flat.extend([item] if isinstance(item, dict) else [item[i] for i in range(len(item))])
+            for summary in [item] if isinstance(item, dict) else [item[i] for i in range(len(item))]:
+                if summary.get("batch"):  # a fan-out: its objects are in its manifest, not in XCom
+                    batch = read_manifest(ObjectStoragePath(summary["manifest"])) or {"objects": []}
+                    day = [o for o in batch["objects"] if o["window_start"] == summary["window_start"]]
+                    earlier = [o for o in batch["objects"] if o["window_start"] != summary["window_start"]]
+                    flat.extend({**o, "lookback": earlier if i == 0 else []} for i, o in enumerate(day))
+                else:
+                    flat.append(summary)
         refreshed = sorted(
             (earlier for s in flat for earlier in s.pop("lookback", [])),
             key=lambda s: (s["window_start"], s["endpoint"], s["path"]),

@@ -1,8 +1,8 @@
 """Monthly close: wait until last month's usage is final, record its figures, and write a report.
 
-1. ``LaunchDarklyMonthEndSensor`` waits (in reschedule mode, so it holds no worker slot) until the month that
-   closed is final by an explicit rule: three days after the month's end, every day present, and the
-   figures unchanged across two observations six hours apart, by LaunchDarkly's clock.
+1. ``LaunchDarklyMonthEndSensor`` waits (rescheduled, or deferred before Airflow 3.3, so it holds no worker
+   slot) until the month that closed is final by an explicit rule: three days after the month's end, every
+   day present, and the figures unchanged across two observations six hours apart, by LaunchDarkly's clock.
 2. The final figures of MAU, contexts, service connections, experimentation, observability (sessions,
    errors, logs, traces, metrics), AI runs, Vega AI and warehouse export are fetched for that month and the
    month before (month-to-date, daily), one mapped task instance per month, and landed under
@@ -16,9 +16,11 @@
    plotting library), and a burn-down chart per metric, ``ldusage_<YYYY-MM>_budget.svg``: the month-to-date
    figure day by day against the contract limit (Variable ``ldusage_budget_limits``, as in
    ``ldusage_budget_watch``), with the month-end forecasts that could have been made along the month and
-   their 80 % intervals. The report lists the month's top projects by Streaming transfers, and the
-   freshness LaunchDarkly reported for the warehouse-export figures (``data_through``, ``delayed``). Every
-   file is written atomically.
+   their 80 % intervals; for each metric with a limit, the groups (project, environment, SDK, application:
+   the metric's ``groupBy`` dimensions) that drove its growth against the month before, with the share of
+   the increase each explains (in the JSON's ``burn_down`` and the Markdown). The report lists the month's
+   top projects by Streaming transfers, and the freshness LaunchDarkly reported for the warehouse-export
+   figures (``data_through``, ``delayed``). Every file is written atomically.
 
 Configuration: Airflow Variables ``ldusage_storage_root`` (default ``/tmp/ldusage``),
 ``ldusage_conn_id`` (default ``launchdarkly_default``) and ``ldusage_warehouse_conn_id`` (any ``common.sql``
@@ -32,8 +34,7 @@ import os
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from airflow.sdk import DAG, Param, task
-
+from airflow_provider_ldusage.compat import DAG, HAS_TASK_STATE_STORE, Param, task
 from airflow_provider_ldusage.operators.usage import (
     LaunchDarklyAiRunsUsageOperator,
     LaunchDarklyContextsTotalUsageOperator,
@@ -127,7 +128,9 @@ with DAG(
         stable_observations=2,
         min_observation_interval=timedelta(hours=6),
         poke_interval=POKE_SECONDS,
-        mode="reschedule",  # frees the worker slot between looks
+        # Both free the worker slot between looks. Reschedule mode keeps the observations in the task state
+        # store (Airflow 3.3+); before 3.3 the deferred trigger keeps them (in the triggerer).
+        **({"mode": "reschedule"} if HAS_TASK_STATE_STORE else {"deferrable": True}),
         timeout=timedelta(days=14).total_seconds(),
     )
     # [END howto_sensor_month_end]
@@ -188,12 +191,14 @@ with DAG(
         warehouse_conn_id: str,
         limits: str = "{}",
         ranking: Any = None,
+        launchdarkly_conn_id: str = "launchdarkly_default",
+        labels: str = "{}",
     ) -> dict[str, Any]:
         """Write the month's report, from the warehouse tables, as HTML (inline SVG chart), Markdown (+ SVG)
         and JSON, atomically."""
         import json
 
-        from airflow.sdk import BaseHook, ObjectStoragePath
+        from airflow_provider_ldusage.compat import BaseHook, ObjectStoragePath
 
         warehouse = BaseHook.get_connection(warehouse_conn_id).get_hook()  # a common.sql DbApiHook
         categories = []
@@ -211,6 +216,9 @@ with DAG(
             )
         data = _report_data(final, categories)
         data["burn_down"] = _burn_down(final["month"], categories, json.loads(limits or "{}"))
+        _burn_down_drivers(
+            data["burn_down"], final["month"], launchdarkly_conn_id, json.loads(labels or "{}")
+        )
         if ranking is not None:  # the closed month's ranking is map index 0
             ranked = _items_from_table(warehouse, ranking[0])
             data["top_projects"] = sorted(ranked, key=lambda r: r["rank"])[:TOP_PROJECTS]
@@ -230,7 +238,8 @@ with DAG(
                 "md",
                 _markdown(data, f"{stem}.svg")
                 + _markdown_top_projects(data)
-                + f"\n![Burn-down against the limits]({stem}_budget.svg)\n",
+                + f"\n![Burn-down against the limits]({stem}_budget.svg)\n"
+                + _markdown_drivers(data),
             ),
             (
                 "html",
@@ -251,6 +260,8 @@ with DAG(
         warehouse_conn_id=WAREHOUSE_CONN_ID,
         limits=LIMITS,
         ranking=project_ranking.output,
+        launchdarkly_conn_id=CONN_ID,
+        labels="{{ var.json.get('ldusage_dimension_labels', {}) | tojson }}",
     )
     load >> written
     # [END howto_monthly_report]
@@ -345,11 +356,16 @@ def _change(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.1f}%"
 
 
+# The small multiples' layout: the title and its figure on two lines above each plot (a long label and its
+# figure side by side would collide), and a left margin wide enough for the y-axis maximum ("999.9M").
+_LEFT, _RIGHT, _TOP, _BOTTOM = 52, 12, 40, 18
+
+
 def _svg_chart(data: dict[str, Any]) -> str:
     """Small multiples: per category, this month's daily usage as bars, last month's as a line."""
     from html import escape
 
-    columns, width, height, pad = 3, 330, 150, 28
+    columns, width, height = 3, 330, 160
     rows = -(-len(data["categories"]) // columns)
     total_w, total_h = columns * width, rows * height + 40
     this_colour, last_colour = "#405BFF", "#9AA0A6"
@@ -368,36 +384,36 @@ def _svg_chart(data: dict[str, Any]) -> str:
         y0 = 40 + (index // columns) * height
         now, then = category["month"]["per_day"], category["previous"]["per_day"]
         top = max([*now, *then, 1])
-        plot_w, plot_h = width - 2 * pad, height - 2 * pad
+        left = x0 + _LEFT
+        plot_w, plot_h = width - _LEFT - _RIGHT, height - _TOP - _BOTTOM
         slots = max(len(now), len(then), 1)
         step = plot_w / slots
         total = data["totals"][category["key"]]
+        figure = f"{_number(total['month'])} ({_change(total['change'])} vs {escape(data['previous_month'])})"
+        base = y0 + _TOP + plot_h
         out.append(
-            f'<text x="{x0 + pad}" y="{y0 + 14}" font-weight="600">{escape(category["label"])}</text>'
-            f'<text x="{x0 + width - pad}" y="{y0 + 14}" text-anchor="end">'
-            f"{_number(total['month'])} ({_change(total['change'])})</text>"
-        )
-        base = y0 + pad + plot_h
-        out.append(
-            f'<line x1="{x0 + pad}" y1="{base}" x2="{x0 + pad + plot_w}" y2="{base}" stroke="#ccc"/>'
-            f'<text x="{x0 + pad - 3}" y="{y0 + pad + 4}" text-anchor="end" fill="#666">{_number(top)}</text>'
+            f'<text x="{x0 + 10}" y="{y0 + 14}" font-weight="600">{escape(category["label"])}</text>'
+            f'<text x="{x0 + 10}" y="{y0 + 28}" fill="#444">{figure}</text>'
+            f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="#ccc"/>'
+            f'<text x="{left - 4}" y="{y0 + _TOP + 4}" text-anchor="end" fill="#666">{_number(top)}</text>'
+            f'<text x="{left - 4}" y="{base + 4}" text-anchor="end" fill="#666">0</text>'
         )
         for day, value in enumerate(now):
             bar = plot_h * value / top
             out.append(
-                f'<rect x="{x0 + pad + day * step + 0.5:.1f}" y="{base - bar:.1f}" '
+                f'<rect x="{left + day * step + 0.5:.1f}" y="{base - bar:.1f}" '
                 f'width="{max(step - 1, 1):.1f}" height="{bar:.1f}" fill="{this_colour}">'
                 f"<title>{escape(category['month']['days'][day])}: {value:g}</title></rect>"
             )
         if then:
             points = " ".join(
-                f"{x0 + pad + (day + 0.5) * step:.1f},{base - plot_h * value / top:.1f}"
+                f"{left + (day + 0.5) * step:.1f},{base - plot_h * value / top:.1f}"
                 for day, value in enumerate(then)
             )
             out.append(f'<polyline points="{points}" fill="none" stroke="{last_colour}" stroke-width="1.5"/>')
         out.append(
-            f'<text x="{x0 + pad}" y="{base + 12}" fill="#666">1</text>'
-            f'<text x="{x0 + pad + plot_w}" y="{base + 12}" text-anchor="end" fill="#666">{slots}</text>'
+            f'<text x="{left}" y="{base + 13}" fill="#666">1</text>'
+            f'<text x="{left + plot_w}" y="{base + 13}" text-anchor="end" fill="#666">{slots}</text>'
         )
     out.append("</svg>")
     return "\n".join(out)
@@ -435,11 +451,45 @@ def _burn_down(month: str, categories: list[dict[str, Any]], limits: dict[str, A
     return out
 
 
+def _burn_down_drivers(
+    charts: dict[str, Any], month: str, conn_id: str, labels: dict[str, dict[str, str]]
+) -> None:
+    """For every metric with a limit: who drove the month's growth against the month before (the
+    metric's groupBy dimensions, two requests each), as ``drivers`` of its chart; ``None`` elsewhere."""
+    from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
+    from airflow_provider_ldusage.operators.budget import month_drivers
+
+    wanted = [chart for chart in charts.values() if chart["limit"] is not None]
+    for chart in charts.values():
+        chart["drivers"] = None
+    if not wanted:
+        return
+    hook = LaunchDarklyUsageHook(conn_id)
+    try:
+        for chart in wanted:
+            chart["drivers"] = month_drivers(hook, chart["metric"], month, labels=labels)
+    finally:
+        hook.close()
+
+
+def _markdown_drivers(data: dict[str, Any]) -> str:
+    """The burn-down's top contributors, one list per metric with a limit."""
+    lines = []
+    for chart in data["burn_down"].values():
+        drivers = chart.get("drivers")
+        if not drivers or not drivers["contributors"]:
+            continue
+        lines.append(f"\n**{chart['label']}** — what drove the month against the month before:\n")
+        for c in drivers["contributors"]:
+            lines.append(f"- {c['growth']:+,.0f} ({c['share']:.0%} of the increase): {c['label']}")
+    return ("\n## Who drove the growth\n" + "\n".join(lines) + "\n") if lines else ""
+
+
 def _svg_burn_down(data: dict[str, Any]) -> str:
     """Small multiples: month-to-date (line) against the limit (dashed), forecasts made along the month."""
     from html import escape
 
-    columns, width, height, pad = 3, 330, 170, 30
+    columns, width, height = 3, 330, 180
     charts = list(data["burn_down"].values())
     rows = -(-len(charts) // columns)
     total_w, total_h = columns * width, rows * height + 40
@@ -460,27 +510,29 @@ def _svg_burn_down(data: dict[str, Any]) -> str:
         y0 = 40 + (index // columns) * height
         mtd, forecasts, limit = chart["month_to_date"], chart["forecasts"], chart["limit"]
         top = max([*mtd, *(f["high"] for f in forecasts), float(limit or 0), 1.0]) * 1.05
-        plot_w, plot_h = width - 2 * pad, height - 2 * pad
+        left = x0 + _LEFT
+        plot_w, plot_h = width - _LEFT - _RIGHT, height - _TOP - _BOTTOM
         slots = max(len(mtd), 1)
-        base = y0 + pad + plot_h
+        base = y0 + _TOP + plot_h
 
-        def x(day: float, x0: float = x0, slots: int = slots, plot_w: float = plot_w) -> float:
-            return x0 + pad + plot_w * (day - 0.5) / slots
+        def x(day: float, left: float = left, slots: int = slots, plot_w: float = plot_w) -> float:
+            return left + plot_w * (day - 0.5) / slots
 
         def y(value: float, base: float = base, top: float = top, plot_h: float = plot_h) -> float:
             return base - plot_h * value / top
 
-        share = f" · {mtd[-1] / limit:.0%} of limit" if limit and mtd else ""
+        share = f" · {mtd[-1] / limit:.0%} of the limit {_number(limit)}" if limit and mtd else ""
         out.append(
-            f'<text x="{x0 + pad}" y="{y0 + 14}" font-weight="600">{escape(chart["label"])}</text>'
-            f'<text x="{x0 + width - pad}" y="{y0 + 14}" text-anchor="end">'
-            f"{_number(mtd[-1] if mtd else 0)}{share}</text>"
-            f'<line x1="{x0 + pad}" y1="{base}" x2="{x0 + pad + plot_w}" y2="{base}" stroke="#ccc"/>'
-            f'<text x="{x0 + pad - 3}" y="{y0 + pad + 4}" text-anchor="end" fill="#666">{_number(top)}</text>'
+            f'<text x="{x0 + 10}" y="{y0 + 14}" font-weight="600">{escape(chart["label"])}</text>'
+            f'<text x="{x0 + 10}" y="{y0 + 28}" fill="#444">'
+            f"{_number(mtd[-1] if mtd else 0)} so far{share}</text>"
+            f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="#ccc"/>'
+            f'<text x="{left - 4}" y="{y0 + _TOP + 4}" text-anchor="end" fill="#666">{_number(top)}</text>'
+            f'<text x="{left - 4}" y="{base + 4}" text-anchor="end" fill="#666">0</text>'
         )
         if limit:
             out.append(
-                f'<line x1="{x0 + pad}" y1="{y(limit):.1f}" x2="{x0 + pad + plot_w}" y2="{y(limit):.1f}" '
+                f'<line x1="{left}" y1="{y(limit):.1f}" x2="{left + plot_w}" y2="{y(limit):.1f}" '
                 f'stroke="{limit_colour}" stroke-dasharray="4 3"><title>limit {limit:g}</title></line>'
             )
         for f in forecasts:
@@ -495,8 +547,8 @@ def _svg_burn_down(data: dict[str, Any]) -> str:
             points = " ".join(f"{x(day):.1f},{y(value):.1f}" for day, value in enumerate(mtd, start=1))
             out.append(f'<polyline points="{points}" fill="none" stroke="{line}" stroke-width="1.8"/>')
         out.append(
-            f'<text x="{x0 + pad}" y="{base + 12}" fill="#666">1</text>'
-            f'<text x="{x0 + pad + plot_w}" y="{base + 12}" text-anchor="end" fill="#666">{slots}</text>'
+            f'<text x="{left}" y="{base + 13}" fill="#666">1</text>'
+            f'<text x="{left + plot_w}" y="{base + 13}" text-anchor="end" fill="#666">{slots}</text>'
         )
     out.append("</svg>")
     return "\n".join(out)

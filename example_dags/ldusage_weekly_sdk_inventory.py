@@ -27,8 +27,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from airflow.sdk import DAG, task
-
+from airflow_provider_ldusage.compat import DAG, task
 from airflow_provider_ldusage.operators.usage import (
     LaunchDarklyMauSdksByTypeOperator,
     LaunchDarklySdkVersionsDetailsOperator,
@@ -83,10 +82,10 @@ with DAG(
         import os
         import uuid
 
-        from airflow.sdk import ObjectStoragePath
+        from airflow_provider_ldusage.compat import ObjectStoragePath
 
         def rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
-            # List rows (schema.py, layout "list"): each item as LaunchDarkly sent it, under "item".
+            # List rows (landing/schema.py, layout "list"): each item as LaunchDarkly sent it, under "item".
             text = ObjectStoragePath(summary["path"]).read_text()
             return [json.loads(line)["item"] for line in text.splitlines() if line.strip()]
 

@@ -15,9 +15,11 @@ printed. Steps:
    clock, take a second;
 5. move the emulator's clock to 2026-10-20 12:00 and ``airflow dags test ldusage_budget_watch`` for
    2026-10-20 06:30 UTC, with limits (the ``ldusage_budget_limits`` Variable) set from the emulator's own
-   October figures: client-side MAU's just above where the month will end, the others well above; the
+   October figures: client-side MAU's just above where the month would end, the others well above; the
    forecast table is printed, and the MAU forecast crossing 80 % of its limit fails the task, which is the
-   alert a user would get;
+   alert a user would get. The emulator injects a runaway SDK (``JavaScript`` in ``default/production``
+   sends a fresh context key per page view from October 19th): the alert names it as what drives the
+   growth, and the 19th is flagged as a spike with the same breakdown;
 6. print where the output landed and what was fetched, and query the SQL warehouse the DAGs loaded
    (``.demo/warehouse.db``, SQLite, through the ``ldusage_warehouse`` connection) for September's MAU; exit
    1 if a step failed.
@@ -70,6 +72,15 @@ FAST_CLOCK = 8 * 3600.0  # virtual seconds per real second while the month-end s
 STEP_TIMEOUT = 300
 BUDGET_RUN = ("ldusage_budget_watch", "2026-10-20T06:30:00+00:00", "2026-10")
 BUDGET_CLOCK = datetime(2026, 10, 20, 12, 0, tzinfo=timezone.utc)  # days 1-19 of October visible
+# A client-side SDK sending a fresh context key per page view, from the last day the budget run reads.
+RUNAWAY = {
+    "project": "default",
+    "environment": "production",
+    "sdk": "JavaScript",
+    "from_day": "2026-10-19",
+    "extra_per_day": 5000,
+}
+RUNAWAY_LABEL = "project `default`, environment `production`, SDK `JavaScript`"
 # Budget metric -> (operation, limit as a multiple of the month's eventual figure).
 BUDGET_LIMITS = {
     "client_mau": ("getMAUClientsideUsage", 1.12),  # ends near 89 % of the limit: crosses 80 %
@@ -163,16 +174,19 @@ def print_table(title: str, counts: Mapping[str, tuple[int, int]]) -> None:
     print(f"  {'total':<34}{sum(o for o, _ in counts.values()):>8}{sum(r for _, r in counts.values()):>8,}")
 
 
-def budget_limits(emulator: object) -> dict[str, int]:
-    """Limits from the emulator's own settled October figures (what the month will reach)."""
-    from airflow_provider_ldusage.testing.emulator import Emulator, SeriesQuery
+def budget_limits() -> dict[str, int]:
+    """Limits from the emulator's own settled October figures without the runaway (what the month would
+    reach)."""
+    from datetime import timedelta
 
-    assert isinstance(emulator, Emulator)
+    from airflow_provider_ldusage.testing.emulator import SeriesQuery, SyntheticData
+
+    data = SyntheticData(1, timedelta(0), timedelta(0))
     start, end = datetime(2026, 10, 1, tzinfo=timezone.utc), datetime(2026, 11, 1, tzinfo=timezone.utc)
     limits = {}
     for name, (operation, multiple) in BUDGET_LIMITS.items():
         query = SeriesQuery(operation, start, end, aggregation="month_to_date", granularity="daily")
-        body = emulator.data.series(query, datetime(2030, 1, 1, tzinfo=timezone.utc))
+        body = data.series(query, datetime(2030, 1, 1, tzinfo=timezone.utc))
         last = body["series"][-1]  # type: ignore[index]
         final = sum(v for k, v in last.items() if k != "time")
         limits[name] = round(final * multiple, -3)
@@ -200,7 +214,17 @@ def print_budget(folder: Path, state: str) -> bool:
         print(f"\n  ALERT (the task {state}; an on_failure_callback notifier would send this):")
         for v in crossed:
             print(f"    {v['message']}")
-    return [v["metric"] for v in crossed] == ["client_mau"] and crossed[0]["status"] == "warning"
+    spikes = [v for v in lines if v["spike"] is not None]
+    for v in spikes:
+        print(f"    {v['spike']['message']}")
+    named = crossed and (crossed[0].get("drivers") or {}).get("contributors")
+    return (
+        [v["metric"] for v in crossed] == ["client_mau"]
+        and bool(named)
+        and named[0]["label"].startswith(RUNAWAY_LABEL)
+        and "client_mau" in [v["metric"] for v in spikes]
+        and all(v["spike"]["drivers"]["contributors"][0]["label"].startswith(RUNAWAY_LABEL) for v in spikes)
+    )
 
 
 def print_warehouse() -> None:
@@ -226,10 +250,18 @@ def main() -> int:
     from airflow_provider_ldusage.testing.emulator import EmulatorConfig, run_emulator
 
     ok = True
-    with run_emulator(EmulatorConfig(seed=1, now=EMULATOR_NOW)) as emulator:
+    with run_emulator(EmulatorConfig(seed=1, now=EMULATOR_NOW, runaway=RUNAWAY)) as emulator:
         env = airflow_env(emulator.url, emulator.token)
         # The contract's limits, for the budget watch and the monthly report's burn-down chart.
-        env["AIRFLOW_VAR_LDUSAGE_BUDGET_LIMITS"] = json.dumps(budget_limits(emulator))
+        env["AIRFLOW_VAR_LDUSAGE_BUDGET_LIMITS"] = json.dumps(budget_limits())
+        # LaunchDarkly groups by project and environment ids: the alerts show their keys instead.
+        account = emulator.data.account
+        env["AIRFLOW_VAR_LDUSAGE_DIMENSION_LABELS"] = json.dumps(
+            {
+                "projectId": {p.id: p.key for p in account.projects},
+                "environmentId": {e.id: e.key for e in account.environments},
+            }
+        )
         print(
             f"LaunchDarkly usage demo: emulator at {emulator.url}, "
             f"its clock at {EMULATOR_NOW:%Y-%m-%d %H:%M} UTC"
@@ -289,7 +321,7 @@ def main() -> int:
         print(f"  {total['label']:<30}{total['month']:>14,}  {change:>7} vs {PREVIOUS_MONTH}")
     print_warehouse()
     if not print_budget(OUTPUT / "budgets", budget_state):
-        print("  the budget watch did not give the expected single 80 % crossing")
+        print("  the budget watch did not give the expected crossing and spike naming the runaway SDK")
         return 1
     print(f"\n{requests} API requests served by the emulator; Airflow's logs: {relative(LOG)}")
     print(f"Done in {time.monotonic() - started:.0f} s. Open the report in a browser to see the chart.")

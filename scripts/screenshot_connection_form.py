@@ -208,6 +208,9 @@ async def capture(page_ws: str, api_url: str, output: Path) -> None:
         # Log in (every user is an admin: the token cookie is set without credentials), land on Connections.
         await tools.call("Page.navigate", url=f"{api_url}/auth/token/login?next={api_url}/connections")
         await tools.wait_for("!!document.querySelector('button')", "the Connections page")
+        # Airflow 3.1 lands on the home page whatever ``next`` says: open Connections once logged in.
+        await tools.call("Page.navigate", url=f"{api_url}/connections")
+        await tools.wait_for("!!document.querySelector('button')", "the Connections page")
         await tools.evaluate(PAGE_HELPERS)
         await tools.wait_for(
             "[...document.querySelectorAll('button')].some(b => /Add Connection/i.test(b.textContent))",

@@ -19,6 +19,7 @@ from tests.dag_runs import EMULATOR_NOW
 if TYPE_CHECKING:
     from airflow_provider_ldusage.testing.emulator import EmulatorConfig
     from tests.dag_runs import DagRunner
+    from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -62,7 +63,10 @@ def airflow_db() -> Iterator[Path]:
     """A fresh SQLite metadata DB under the test Airflow home (created once per session)."""
     from airflow.utils import db
 
+    from tests.airflow_compat import dag_test_as_on_airflow_3
+
     db.resetdb()
+    dag_test_as_on_airflow_3()
     yield _HOME / "airflow.db"
 
 
@@ -95,3 +99,13 @@ def run_dag(airflow_db: Path, tmp_dags_folder: Path) -> DagRunner:
     from tests.dag_runs import DagRunner
 
     return DagRunner(tmp_dags_folder)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A real ``redis-server`` on a free loopback port, for the session (see :mod:`tests.redis_server`)."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer().start()
+    yield server
+    server.stop()

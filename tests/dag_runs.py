@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
-import json
 import textwrap
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -41,9 +40,11 @@ class DagRunner:
 
 def xcom(dag_run: Any, task_id: str) -> Any:
     """The return value a task pushed in ``dag_run``."""
-    from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
 
+    from tests.airflow_compat import xcom_model, xcom_value
+
+    XComModel = xcom_model()
     with create_session() as session:
         row = (
             session.query(XComModel)
@@ -51,7 +52,7 @@ def xcom(dag_run: Any, task_id: str) -> Any:
             .one()
         )
         value = row.value
-    return json.loads(value) if isinstance(value, str) else value
+    return xcom_value(value)
 
 
 def window_params(emulator: Any, operation_id: str | None = None) -> list[tuple[str | None, str | None]]:

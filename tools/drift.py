@@ -1,10 +1,15 @@
 """Drift check: compare the catalogue with LaunchDarkly's published description of the usage API.
 
-Sources (exactly one)::
+Sources (any of them; each is compared in turn)::
 
     python tools/drift.py --openapi ../shared/launchdarkly/usage-openapi.json
     python tools/drift.py --client ../shared/launchdarkly/usage-client-v25.json
     python tools/drift.py --installed          # the installed ``launchdarkly-api`` package
+    python tools/drift.py                      # the first available of: the two documents in
+                                               # ../shared/launchdarkly, the installed client
+
+Without a source it says which one it picked, and exits 2 naming the ways to give one when neither is there
+(a user's checkout has no ``../shared``: the installed client, from the ``test`` extra, is the source there).
 
 For each operation it prints what was added (``+``: only in the source), removed (``-``: only in the
 catalogue) or changed (``~``): paths, HTTP methods, operation ids (OpenAPI only), parameters with their wire
@@ -34,6 +39,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCEPTED_PATH = ROOT / "tools" / "drift_accepted.json"
+# LaunchDarkly's documents as maintainers keep them beside the checkout (absent from a user's checkout).
+SHARED_DOCUMENTS = ROOT.parent / "shared" / "launchdarkly"
+SHARED_OPENAPI = SHARED_DOCUMENTS / "usage-openapi.json"
+SHARED_CLIENT = SHARED_DOCUMENTS / "usage-client-v25.json"
 sys.path.insert(0, str(ROOT))
 
 from airflow_provider_ldusage.catalogue import ENDPOINTS, Endpoint  # noqa: E402
@@ -479,12 +488,37 @@ def render(report: Report, label: str, count: int) -> str:
     return "\n".join(lines)
 
 
+def _client_installed() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(_CLIENT_API_MODULE) is not None
+    except (ImportError, ValueError):  # the parent package itself is missing (or blocked)
+        return False
+
+
+def _no_source_message() -> str:
+    return (
+        f"drift: no source to compare with: {SHARED_DOCUMENTS} is absent (only maintainers' checkouts have "
+        "../shared) and the official client launchdarkly-api is not installed in this Python. Give one:\n"
+        "  make drift OPENAPI=path/to/openapi.json   LaunchDarkly's OpenAPI document\n"
+        "  make drift CLIENT=path/to/client.json     an extracted client description\n"
+        "  pip install launchdarkly-api==25.0.1      then `make drift` compares with the installed client\n"
+        "                                            (the test extra, `make test`'s install, brings it)"
+    )
+
+
+def _compare(source: str, label: str, theirs: dict[str, Facts], accepted: list[Accepted]) -> bool:
+    report = check(source, facts_for(source, theirs), theirs, accepted)
+    print(render(report, label, len(theirs)))
+    return report.ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--openapi", type=Path, metavar="FILE", help="an OpenAPI document (JSON)")
-    group.add_argument("--client", type=Path, metavar="FILE", help="the extracted client JSON")
-    group.add_argument("--installed", action="store_true", help="the installed launchdarkly-api package")
+    parser.add_argument("--openapi", type=Path, metavar="FILE", help="an OpenAPI document (JSON)")
+    parser.add_argument("--client", type=Path, metavar="FILE", help="the extracted client JSON")
+    parser.add_argument("--installed", action="store_true", help="the installed launchdarkly-api package")
     parser.add_argument("--accepted", type=Path, default=ACCEPTED_PATH, help="the reviewed list (JSON)")
     args = parser.parse_args(argv)
     try:
@@ -492,31 +526,42 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"drift: cannot read the accepted list: {exc}", file=sys.stderr)
         return 2
-    if args.installed:
-        try:
-            theirs = installed_facts()
-        except ImportError as exc:
+    if not (args.openapi or args.client or args.installed):
+        if SHARED_OPENAPI.is_file() and SHARED_CLIENT.is_file():
+            print(f"drift: no source given; comparing with the documents in {SHARED_DOCUMENTS}")
+            args.openapi, args.client = SHARED_OPENAPI, SHARED_CLIENT
+        elif _client_installed():
             print(
-                f"drift: the official client is not installed ({exc}); install it into a throwaway venv, "
-                "e.g. `pip install launchdarkly-api==25.0.1`, and run this command with that venv's python",
-                file=sys.stderr,
+                f"drift: no source given and no {SHARED_DOCUMENTS}; comparing with the installed official "
+                "client"
             )
+            args.installed = True
+        else:
+            print(_no_source_message(), file=sys.stderr)
             return 2
-        source, label = "client", f"installed {_installed_version()}"
-    else:
-        path = args.openapi or args.client
+    ok = True
+    for source, path in (("openapi", args.openapi), ("client", args.client)):
+        if path is None:
+            continue
         try:
             document = json.loads(path.read_text())
         except (OSError, ValueError) as exc:
             print(f"drift: cannot read {path}: {exc}", file=sys.stderr)
             return 2
-        if args.openapi:
-            source, label, theirs = "openapi", str(path), openapi_facts(document)
-        else:
-            source, label, theirs = "client", str(path), client_json_facts(document)
-    report = check(source, facts_for(source, theirs), theirs, accepted)
-    print(render(report, label, len(theirs)))
-    return 0 if report.ok else 1
+        theirs = openapi_facts(document) if source == "openapi" else client_json_facts(document)
+        ok &= _compare(source, str(path), theirs, accepted)
+    if args.installed:
+        try:
+            theirs = installed_facts()
+        except ImportError as exc:
+            print(
+                f"drift: the official client is not installed ({exc}); install it with "
+                "`pip install launchdarkly-api==25.0.1` (in the test extra) and run this command again",
+                file=sys.stderr,
+            )
+            return 2
+        ok &= _compare("client", f"installed {_installed_version()}", theirs, accepted)
+    return 0 if ok else 1
 
 
 def _installed_version() -> str:

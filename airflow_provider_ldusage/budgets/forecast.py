@@ -279,10 +279,15 @@ def _fit(
         if len(segments) >= _ROBUST_MIN_DAYS:
             # A one-day burst (a batch job, a test run) is not the month's pace: days far off the fit
             # (beyond 3 times the median relative miss) weigh less, in proportion, and the fit is redone.
-            misses = [abs(s.amount - model.over(s.first, s.last)) / max(model.over(s.first, s.last), 1e-9) for s in segments]
+            misses = [
+                abs(s.amount - model.over(s.first, s.last)) / max(model.over(s.first, s.last), 1e-9)
+                for s in segments
+            ]
             typical = sorted(misses)[len(misses) // 2]
             if typical > 0:
-                damped = [w * min(1.0, 3 * typical / max(m, 1e-12)) for w, m in zip(recency, misses, strict=True)]
+                damped = [
+                    w * min(1.0, 3 * typical / max(m, 1e-12)) for w, m in zip(recency, misses, strict=True)
+                ]
                 model = _additive(segments, target, damped, weekend, len(factors) > 1)
         return model, 0.0
     # Distinct: a decaying wave of first appearances plus a steady trickle. Weights ~ 1/amount make the
@@ -393,6 +398,7 @@ def forecast_month_end(
     *,
     month: str,
     kind: ValueKind,
+    quantiles: Sequence[tuple[int, float, float]] | None = None,
 ) -> MonthEndForecast:
     """Forecast the month's last month-to-date value from the days seen so far.
 
@@ -402,6 +408,9 @@ def forecast_month_end(
     :param month: ``YYYY-MM``.
     :param kind: ``distinct`` (MAU, contexts, experimentation keys) or ``additive`` (events, minutes,
         sessions, logs, traces, errors, runs); the catalogue's ``Endpoint.value_kind``.
+    :param quantiles: the interval's ``(day, low, high)`` multiples of the spread, e.g. from
+        :func:`~airflow_provider_ldusage.budgets.history.calibrate_from_history` on your own closed
+        months; default the shipped :data:`~airflow_provider_ldusage.budgets.calibration.INTERVAL_QUANTILES`.
     :return: the forecast with a central :data:`INTERVAL_LEVEL` interval; ``method="insufficient_data"``
         (``expected`` and ``high`` ``None``) when fewer than :data:`MIN_DAYS` days were observed.
     :raises LaunchDarklyUsageValidationError: a malformed month, an unknown kind, no data, a day outside the
@@ -448,9 +457,9 @@ def forecast_month_end(
     expected = running
     # The interval's ends in units of that spread: split-conformal quantiles measured on data the
     # forecaster was not built on (see .calibration).
-    below, above = interval_quantiles(kind, last_day)
-    low = max(reached, expected + below * spread)
-    high = max(low, expected + above * spread)
+    below, above = interval_quantiles(kind, last_day, quantiles)
+    low = max(reached, expected + min(below, 0.0) * spread)
+    high = expected + max(above, 0.0) * spread
     method = "distinct-decay" if kind == "distinct" else "additive-weekly"
     if kind == "distinct":
         note = (

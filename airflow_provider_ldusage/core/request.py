@@ -143,24 +143,35 @@ def _fill_path(endpoint: Endpoint, arguments: Mapping[str, object]) -> str:
     path = endpoint.path
     for param in endpoint.path_params:
         value = arguments.get(param.name)
-        if not isinstance(value, str) or not value.strip():
-            raise LaunchDarklyUsageValidationError(
-                param.name, value, f"a non-empty string (path parameter of {endpoint.method_name})"
-            )
-        if value.strip() in (".", ".."):
-            # Dot segments: clients and servers resolve them, sending the token to another API path
-            # (evaluations/../../streams is GET /api/v2/streams). Percent-encoding does not stop that.
-            raise LaunchDarklyUsageValidationError(
-                param.name,
-                value,
-                f"a key, not '.' or '..' (a dot segment would change the request path of "
-                f"{endpoint.method_name})",
-            )
+        segment = path_segment(param.name, value, endpoint.method_name)
         if param.allowed is not None and value not in param.allowed:
-            raise LaunchDarklyUsageValidationError(param.name, value, _one_of(param.allowed, value))
-        # Everything else is one percent-encoded segment: '/', '?', '#', '%' and spaces cannot leave it.
-        path = path.replace("{" + param.wire + "}", quote(value, safe=""))
+            raise LaunchDarklyUsageValidationError(param.name, value, _one_of(param.allowed, str(value)))
+        path = path.replace("{" + param.wire + "}", segment)
     return path
+
+
+def path_segment(name: str, value: object, method_name: str) -> str:
+    """``value`` as one percent-encoded path segment of ``method_name``'s path (the rule of
+    :func:`_fill_path`), or a :class:`LaunchDarklyUsageValidationError` naming ``name``.
+
+    :param name: the parameter, as the error names it.
+    :param value: what was given.
+    :param method_name: the operation whose path it fills, as the error names it.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise LaunchDarklyUsageValidationError(
+            name, value, f"a non-empty string (path parameter of {method_name})"
+        )
+    if value.strip() in (".", ".."):
+        # Dot segments: clients and servers resolve them, sending the token to another API path
+        # (evaluations/../../streams is GET /api/v2/streams). Percent-encoding does not stop that.
+        raise LaunchDarklyUsageValidationError(
+            name,
+            value,
+            f"a key, not '.' or '..' (a dot segment would change the request path of {method_name})",
+        )
+    # Everything else is one percent-encoded segment: '/', '?', '#', '%' and spaces cannot leave it.
+    return quote(value, safe="")
 
 
 def _time_unit(endpoint: Endpoint, override: object) -> TimeUnit:
@@ -234,9 +245,12 @@ def _values(param: QueryParam, raw: object) -> list[str]:
         if param.allowed is not None and text not in param.allowed:
             raise LaunchDarklyUsageValidationError(param.name, item, _one_of(param.allowed, text))
         out.append(text)
-    if param.max_unique is not None and len(set(out)) > param.max_unique:
+    # A repeated value filters nothing more: sent once, so one request has one identity (and one cache
+    # key, one object name) whether a template rendered ['a', 'a'] or ['a'].
+    out = list(dict.fromkeys(out))
+    if param.max_unique is not None and len(out) > param.max_unique:
         raise LaunchDarklyUsageValidationError(
-            param.name, raw, f"at most {param.max_unique} distinct values; got {len(set(out))}"
+            param.name, raw, f"at most {param.max_unique} distinct values; got {len(out)}"
         )
     return out
 

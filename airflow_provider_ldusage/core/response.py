@@ -25,6 +25,7 @@ from airflow_provider_ldusage.exceptions import (
 )
 
 _EXCERPT = 200
+_FIELD_LIMIT = 1000
 _NUMBER_TYPES = frozenset({int, float})
 
 
@@ -71,7 +72,9 @@ def _error_fields(body: bytes, secret: str | None) -> tuple[str | None, str | No
 
     def field(name: str) -> str | None:
         value = data.get(name)
-        return scrub_optional(str(value) if value is not None else None, secret)
+        text = scrub_optional(str(value) if value is not None else None, secret)
+        # Scrubbed whole, then cut: an error text stays readable whatever a server puts in a field.
+        return text if text is None or len(text) <= _FIELD_LIMIT else text[:_FIELD_LIMIT] + "…"
 
     return field("code"), field("message"), field("id"), True
 
@@ -164,17 +167,18 @@ def decode_json(request: UsageRequest, body: bytes, *, secret: str | None = None
     ``NaN``, ``Infinity`` and numbers beyond a float's range (``1e999``) are refused as the wrong shape
     (Python's parser would return ``nan``/``inf``); ``secret`` is scrubbed from any excerpt quoted.
     """
+    # Each error is raised after its ``except`` block: raised inside it, the parser's exception would
+    # ride along as ``__context__``, and a JSONDecodeError holds the whole body (token and all).
+    error: LaunchDarklyUsageResponseError
     try:
         return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
     except _NotAFigure as exc:
-        problem = f"{request.endpoint.response_kind}: the body holds {exc}"
-        raise _response_error(request, problem, secret) from None
+        error = _response_error(request, f"{request.endpoint.response_kind}: the body holds {exc}", secret)
     except RecursionError:
-        raise _response_error(
-            request, "the body nests JSON too deeply to be a usage response", secret
-        ) from None
+        error = _response_error(request, "the body nests JSON too deeply to be a usage response", secret)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise _invalid_body(request, body, exc, secret) from None
+        error = _invalid_body(request, body, exc, secret)
+    raise error
 
 
 def _response_error(
@@ -263,7 +267,11 @@ def _check_freshness(data: Mapping[str, Any], fail: _Fail) -> None:
         try:
             datetime.fromisoformat(through.replace("Z", "+00:00"))
         except ValueError:
-            raise fail(f"'dataThrough' = {through!r} is not an RFC 3339 timestamp") from None
+            readable = False
+        else:
+            readable = True
+        if not readable:  # raised outside the except: the parser's error quotes the value unscrubbed
+            raise fail(f"'dataThrough' = {through!r} is not an RFC 3339 timestamp")
     delayed = data.get("delayed")
     if delayed is not None and not isinstance(delayed, bool):
         raise fail(f"'delayed' = {delayed!r} is not a boolean")
@@ -408,10 +416,11 @@ class LazySeries(Sequence[dict[str, Any]]):
             point = self._decode(self._raws[position])
         except self._error as exc:  # 1e999 passes the envelope (slices are only delimited there)
             problem = f"{self._request.endpoint.response_kind}: series[{position}]: {exc}"
-            raise _response_error(self._request, problem, self._secret) from None
-        _check_slice(self._request, position, point, self._secret)
-        result: dict[str, Any] = point
-        return result
+        else:
+            _check_slice(self._request, position, point, self._secret)
+            result: dict[str, Any] = point
+            return result
+        raise _response_error(self._request, problem, self._secret)  # outside the except: no __context__
 
 
 def decode_lazily(request: UsageRequest, body: bytes, *, secret: str | None = None) -> Any:
@@ -425,12 +434,21 @@ def decode_lazily(request: UsageRequest, body: bytes, *, secret: str | None = No
     import msgspec
 
     kind = request.endpoint.response_kind
+    error: LaunchDarklyUsageResponseError | None = None
+    malformed = False
     try:
         envelope: Any = msgspec.json.decode(body, type=_envelope_type())
     except msgspec.ValidationError as exc:  # valid JSON, wrong shape: not worth a retry
-        raise _response_error(request, f"{kind}: {exc}", secret) from None
+        error = _response_error(request, f"{kind}: {exc}", secret)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        raise _invalid_body(request, body, exc, secret) from None
+        error = _invalid_body(request, body, exc, secret)
+        # msgspec calls NaN/Infinity malformed JSON; the plain parser tells that wrong data (not retried)
+        # from a body cut short (retried), as the plain path does.
+        malformed = True
+    if malformed:
+        decode_json(request, body, secret=secret)  # raises the plain path's error for this body
+    if error is not None:  # raised outside the except: the decoder's error stays out of the chain
+        raise error
     result: dict[str, Any] = {
         "_links": envelope.links,
         "metadata": envelope.metadata,

@@ -131,7 +131,7 @@ def decide(
     if waited + wait > policy.max_total_wait:
         after = retry_after_seconds(outcome.headers, now)
         spent = f" ({waited:.1f} s already waited)" if waited else ""
-        if after is not None and after > policy.max_total_wait - waited:
+        if after is not None and after > policy.max_total_wait:
             return Decision(
                 False,
                 0.0,

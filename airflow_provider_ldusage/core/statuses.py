@@ -60,6 +60,8 @@ def conflict_hint(request: UsageRequest) -> str:
     triggers it on series endpoints; on the project ranking it is the window itself.
     """
     endpoint = request.endpoint
+    if endpoint is None:  # a request outside the usage catalogue (the flag list): no usage rules apply
+        return "LaunchDarkly reported a conflict; check the request's arguments"
     sent = set(request.params)
     for rule in endpoint.rules:
         param = endpoint.query_param(rule.param)

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 from airflow_provider_ldusage.catalogue import DEFAULT_BASE_URL
 from airflow_provider_ldusage.core.exchange import Wait
 from airflow_provider_ldusage.core.request import UsageRequest
-from airflow_provider_ldusage.defaults import CONNECTION_EXTRAS
+from airflow_provider_ldusage.defaults import CONNECTION_EXTRAS, TEXT_EXTRAS
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageConfigError
-from airflow_provider_ldusage.hooks.params import parse_number
+from airflow_provider_ldusage.hooks.params import POSITIVE_ARGUMENTS, parse_number
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,9 @@ DEFAULT_CONNECT_TIMEOUT = CONNECTION_EXTRAS["connect_timeout"].default
 DEFAULT_READ_TIMEOUT = CONNECTION_EXTRAS["read_timeout"].default
 DEFAULT_MAX_RETRIES = int(CONNECTION_EXTRAS["max_retries"].default)
 DEFAULT_MAX_RETRY_WAIT = CONNECTION_EXTRAS["max_retry_wait"].default
-EXTRA_FIELDS = tuple(CONNECTION_EXTRAS)
+DEFAULT_CALL_DEADLINE = CONNECTION_EXTRAS["call_deadline"].default
+DEFAULT_MAX_BODY_BYTES = int(CONNECTION_EXTRAS["max_body_bytes"].default)
+EXTRA_FIELDS = (*CONNECTION_EXTRAS, *TEXT_EXTRAS)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class ConnectionSettings:
     :param read_timeout: seconds to wait for the answer.
     :param max_retries: retries after the first attempt.
     :param max_retry_wait: total seconds of waiting allowed per call.
+    :param call_deadline: total seconds one call may take, attempts, waits and reads included.
+    :param max_body_bytes: the largest response body read.
+    :param shared_budget_redis_conn_id: the ``redis`` connection keeping the rate budget shared by every
+        process using this token, or ``None`` (each process paces alone).
     """
 
     base_url: str
@@ -44,6 +50,9 @@ class ConnectionSettings:
     read_timeout: float
     max_retries: int
     max_retry_wait: float
+    call_deadline: float = DEFAULT_CALL_DEADLINE
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    shared_budget_redis_conn_id: str | None = None
 
     def __repr__(self) -> str:  # the token must never reach a log line through a repr
         return f"ConnectionSettings(base_url={self.base_url!r}, token='***')"
@@ -98,7 +107,7 @@ def _number(
     if raw is None or raw == "":
         return default
     try:
-        return parse_number(raw, integer=integer, positive="timeout" in name)
+        return parse_number(raw, integer=integer, positive=name in POSITIVE_ARGUMENTS)
     except ValueError as exc:
         # Name where the value came from: a hook argument (an operator's hook_params) or an extra.
         if name in from_hook:
@@ -106,6 +115,16 @@ def _number(
                 f"Hook argument {name}={raw!r} (from hook_params or the hook's constructor) {exc}"
             ) from None
         raise LaunchDarklyUsageConfigError(f"Connection {conn_id!r}: extra {name}={raw!r} {exc}") from None
+
+
+def _text(values: Mapping[str, Any], from_hook: frozenset[str], name: str, conn_id: str) -> str | None:
+    raw = values.get(name)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if not isinstance(raw, str):
+        where = f"Hook argument {name}" if name in from_hook else f"Connection {conn_id!r}: extra {name}"
+        raise LaunchDarklyUsageConfigError(f"{where}={raw!r} must be a connection id (a string)")
+    return raw.strip()
 
 
 def check_token(token: str, conn_id: str) -> None:
@@ -178,13 +197,18 @@ def settings_from_connection(
         read_timeout=_number(merged, hooked, "read_timeout", DEFAULT_READ_TIMEOUT, conn_id),
         max_retries=int(_number(merged, hooked, "max_retries", DEFAULT_MAX_RETRIES, conn_id, integer=True)),
         max_retry_wait=_number(merged, hooked, "max_retry_wait", DEFAULT_MAX_RETRY_WAIT, conn_id),
+        call_deadline=_number(merged, hooked, "call_deadline", DEFAULT_CALL_DEADLINE, conn_id),
+        max_body_bytes=int(
+            _number(merged, hooked, "max_body_bytes", DEFAULT_MAX_BODY_BYTES, conn_id, integer=True)
+        ),
+        shared_budget_redis_conn_id=_text(merged, hooked, "shared_budget_redis_conn_id", conn_id),
     )
 
 
 def mask_token(secret: str) -> None:
     """Register the token with Airflow's secrets masker so no task log can print it."""
     try:
-        from airflow.sdk.log import mask_secret
+        from airflow_provider_ldusage.compat import mask_secret
     except ImportError:  # pragma: no cover - older task SDKs
         return
     mask_secret(secret)
@@ -203,6 +227,14 @@ def log_wait(logger: logging.Logger | Any, wait: Wait, request: UsageRequest, ma
     """Log a wait with its reason: a budget wait at info, a retry at warning."""
     if wait.retry == 0:
         logger.info("Waiting %.2f s before %s: %s", wait.seconds, request.describe(), wait.reason)
+    elif wait.rate_limited:  # not counted against max_retries: bounded by max_retry_wait
+        logger.warning(
+            "Retry %d of %s in %.2f s (rate limited; retried within max_retry_wait): %s",
+            wait.retry,
+            request.describe(),
+            wait.seconds,
+            wait.reason,
+        )
     else:
         logger.warning(
             "Retry %d/%d of %s in %.2f s: %s",

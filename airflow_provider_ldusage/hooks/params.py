@@ -39,12 +39,17 @@ SECONDS_ARGUMENTS = (
     "backoff_base",
     "backoff_max",
     "max_reset_wait",
+    "call_deadline",
 )
 #: Hook arguments that are whole numbers.
-INTEGER_ARGUMENTS = ("max_retries",)
+INTEGER_ARGUMENTS = ("max_retries", "max_body_bytes")
+#: Hook arguments where zero is refused too (a timeout, deadline or size cap of zero allows nothing).
+POSITIVE_ARGUMENTS = ("connect_timeout", "read_timeout", "call_deadline", "max_body_bytes")
 #: Hook arguments that are Python objects (tests inject them); they cannot travel to a triggerer.
 OBJECT_ARGUMENTS = ("sleep", "clock", "rng")
-HOOK_ARGUMENTS = (*SECONDS_ARGUMENTS, *INTEGER_ARGUMENTS, *OBJECT_ARGUMENTS)
+#: Hook arguments that are connection ids (text; ``""`` turns the feature off).
+TEXT_ARGUMENTS = ("shared_budget_redis_conn_id",)
+HOOK_ARGUMENTS = (*SECONDS_ARGUMENTS, *INTEGER_ARGUMENTS, *OBJECT_ARGUMENTS, *TEXT_ARGUMENTS)
 
 
 def parse_number(raw: object, *, integer: bool = False, positive: bool = False) -> float:
@@ -123,7 +128,10 @@ def validate_hook_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
                 name, value, f"{hint}a hook argument: one of {', '.join(HOOK_ARGUMENTS)}"
             )
         if value is not None:
-            if key in OBJECT_ARGUMENTS:
+            if key in TEXT_ARGUMENTS:
+                if not isinstance(value, str):
+                    raise LaunchDarklyUsageValidationError(name, value, "a connection id (a string)")
+            elif key in OBJECT_ARGUMENTS:
                 ok = isinstance(value, random.Random) if key == "rng" else callable(value)
                 if not ok:
                     wanted = "a random.Random" if key == "rng" else "a callable"
@@ -131,11 +139,11 @@ def validate_hook_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
             else:
                 integer = key in INTEGER_ARGUMENTS
                 try:
-                    parse_number(value, integer=integer, positive=key.endswith("_timeout"))
+                    parse_number(value, integer=integer, positive=key in POSITIVE_ARGUMENTS)
                 except ValueError as exc:
                     if integer:
-                        wanted = "a whole number >= 0"
-                    elif key.endswith("_timeout"):
+                        wanted = "a whole number > 0" if key in POSITIVE_ARGUMENTS else "a whole number >= 0"
+                    elif key in POSITIVE_ARGUMENTS:
                         wanted = "a finite number of seconds > 0 (or a timedelta)"
                     else:
                         wanted = "a finite number of seconds >= 0 (or a timedelta)"

@@ -6,11 +6,11 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any, cast
 
-from airflow_provider_ldusage.catalogue import ENDPOINTS, endpoint
-from airflow_provider_ldusage.core.exchange import Reply, Wait, exchange
+from airflow_provider_ldusage.catalogue import DEFAULT_BASE_URL, ENDPOINTS, endpoint
+from airflow_provider_ldusage.core.exchange import STOPPED_AT_DEADLINE, Reply, Send, Wait, exchange
 from airflow_provider_ldusage.core.request import UsageRequest, request_headers
 from airflow_provider_ldusage.core.response import decode_checked, decode_lazily
 from airflow_provider_ldusage.core.retry import RetryPolicy
@@ -20,6 +20,7 @@ from airflow_provider_ldusage.exceptions import (
     LaunchDarklyUsageValidationError,
 )
 from airflow_provider_ldusage.hooks._base import USER_AGENT, LaunchDarklyHookBase
+from airflow_provider_ldusage.hooks._body import CHUNK_BYTES, BodyReader
 from airflow_provider_ldusage.hooks._connection import ConnectionSettings, describe_fault, log_wait
 from airflow_provider_ldusage.hooks._generated import GeneratedUsageMethods
 
@@ -52,6 +53,7 @@ class LaunchDarklyUsageHook(GeneratedUsageMethods, LaunchDarklyHookBase):
     hook_name = "LaunchDarkly"
     # Airflow 3.1 reads the form only from a method in the hook class's own __dict__ (3.3 uses metadata).
     get_ui_field_behaviour = LaunchDarklyHookBase.get_ui_field_behaviour
+    get_connection_form_widgets = LaunchDarklyHookBase.get_connection_form_widgets
 
     def __init__(
         self,
@@ -131,21 +133,29 @@ class LaunchDarklyUsageHook(GeneratedUsageMethods, LaunchDarklyHookBase):
         :param request: from :meth:`build`.
         :param lazy: decode series slices on access (see :meth:`call_lazy`).
         """
-        return self._send(request, self.retry_policy, decode_lazily if lazy else decode_checked)
+        decode = decode_lazily if lazy else decode_checked
+        return self._send(request, self.retry_policy, partial(decode, secret=self.settings.token))
 
     def _send(
         self,
         request: UsageRequest,
         policy: RetryPolicy,
         decode: Callable[[UsageRequest, bytes], Any],
+        headers: dict[str, str] | None = None,
     ) -> Any:
-        import requests
-
-        session = self.get_conn()
+        """Drive one call; ``headers`` replace the session's fixed ones of the same name for this call."""
         settings = self.settings
-        url = settings.base_url + request.path
-        timeout = (settings.connect_timeout, settings.read_timeout)
-        conversation = exchange(request, policy, self._budget, self._clock, self._rng, settings.token, decode)
+        conversation = exchange(
+            request,
+            policy,
+            self._shared_budget(settings),
+            self._clock,
+            self._rng,
+            settings.token,
+            decode,
+            deadline=settings.call_deadline,
+            max_body_bytes=settings.max_body_bytes,
+        )
         step = next(conversation)
         try:
             while True:
@@ -154,20 +164,62 @@ class LaunchDarklyUsageHook(GeneratedUsageMethods, LaunchDarklyHookBase):
                     self._sleep(step.seconds)
                     step = conversation.send(None)
                     continue
-                try:
-                    response = session.get(url, params=request.params, timeout=timeout)
-                    reply = Reply(response.status_code, response.headers, response.content)
-                    self._last_date = response.headers.get("date") or self._last_date
-                except (
-                    requests.ConnectionError,
-                    requests.Timeout,
-                    requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError,
-                ) as exc:
-                    reply = Reply(None, fault=describe_fault(exc))
-                step = conversation.send(reply)
+                step = conversation.send(self._attempt(request, step, headers))
         except StopIteration as done:
             return done.value
+        finally:
+            conversation.close()
+
+    def _attempt(self, request: UsageRequest, send: Send, headers: dict[str, str] | None) -> Reply:
+        """One GET, its body streamed within the call's byte cap and deadline; redirects not followed."""
+        import requests
+
+        settings = self.settings
+        reader = BodyReader(send)
+        try:
+            response = self.get_conn().get(
+                settings.base_url + request.path,
+                params=request.params,
+                headers=headers,
+                timeout=(reader.timeout(settings.connect_timeout), reader.timeout(settings.read_timeout)),
+                stream=True,
+                allow_redirects=False,
+            )
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            if reader.expired():
+                return Reply(None, stopped=STOPPED_AT_DEADLINE)
+            return Reply(None, fault=describe_fault(exc))
+        with response:
+            head = response.headers
+            self._last_date = head.get("date") or self._last_date
+            status = response.status_code
+            if 300 <= status < 400:
+                return Reply(status, head)  # never followed, its body never read
+            stopped = reader.check_declared(head.get("content-length"))
+            raw = response.raw
+            # read1 returns what one socket read delivers, so the deadline is checked after every piece
+            # (read(n) would wait for n bytes from a server that sends one a second).
+            read = getattr(raw, "read1", None) or raw.read
+            while stopped is None:
+                sock = getattr(getattr(raw, "connection", None), "sock", None)
+                if sock is not None:
+                    sock.settimeout(reader.timeout(settings.read_timeout))
+                try:
+                    # Decoded here (requests leaves it to iter_content): the cap counts what memory holds.
+                    chunk = read(CHUNK_BYTES, decode_content=True)
+                except Exception as exc:  # urllib3's read errors (timeouts, resets, bad gzip), not requests'
+                    if reader.expired():
+                        return Reply(None, stopped=STOPPED_AT_DEADLINE)
+                    return Reply(None, fault=describe_fault(exc))
+                if not chunk:
+                    return Reply(status, head, reader.body())
+                stopped = reader.add(chunk)
+            return Reply(status, head, stopped=stopped)
 
     # --- paging ----------------------------------------------------------------------------------------
 
@@ -237,6 +289,79 @@ class LaunchDarklyUsageHook(GeneratedUsageMethods, LaunchDarklyHookBase):
             items.extend(page[key])
         return items
 
+    # --- the flag list (outside the usage API) ----------------------------------------------------------
+
+    def iter_feature_flags(
+        self,
+        project_key: str,
+        *,
+        env: str | None = None,
+        filter: str | None = None,
+        summary: bool | None = None,
+        limit: int | None = None,
+        max_pages: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every flag of a project, page after page: ``GET /api/v2/flags/{projectKey}``.
+
+        Not a usage operation: LaunchDarkly's flag list (the official client's
+        ``FeatureFlagsApi.get_feature_flags``), sent with its dated ``LD-API-Version: 20240415`` instead of
+        ``beta``, with the same token, timeouts, retries and rate-limit pacing as every call (its own route
+        budget). Pages follow ``_links.next`` until a page has none. Arguments are checked before the first
+        request. Yields each flag as LaunchDarkly represents it (``key``, ``name``, ``variations``...).
+
+        :param project_key: the project.
+        :param env: restrict environment-specific fields to this environment (``env``).
+        :param filter: LaunchDarkly's ``filter`` expression (``state:live``, ``tags:beta+test``), as given.
+        :param summary: ``summary=true``/``false``; ``None`` leaves LaunchDarkly's default.
+        :param limit: flags per page (1-100; default 100, the fewest requests).
+        :param max_pages: the most pages to follow (default :data:`DEFAULT_MAX_PAGES`, 10,000 flags at
+            ``limit=100``); more raise an error rather than return a silently shorter list.
+        """
+        from airflow_provider_ldusage.hooks.flags import VERSION_HEADER, decode_page, first_page, next_page
+
+        bound = DEFAULT_MAX_PAGES if max_pages is None else max_pages
+        if isinstance(bound, bool) or not isinstance(bound, int) or bound < 1:
+            raise LaunchDarklyUsageValidationError("max_pages", max_pages, "an integer >= 1, or None")
+        request = first_page(project_key, env=env, filter=filter, summary=summary, limit=limit)
+        fetched = 0
+        while True:
+            # The request core reads only method, path, params and route of a request (no usage hints
+            # apply): the flag list rides on the same conversation, retries and budget.
+            page = self._send(
+                cast("UsageRequest", request),
+                self.retry_policy,
+                cast("Callable[[UsageRequest, bytes], Any]", decode_page),
+                headers=VERSION_HEADER,
+            )
+            fetched += 1
+            yield from page["items"]
+            following = next_page(request, page)
+            if following is None:
+                return
+            if fetched >= bound:
+                raise LaunchDarklyUsageError(
+                    f"get_feature_flags: more pages remain after max_pages={bound} for project "
+                    f"{project_key!r}; raise max_pages or narrow the list with filter="
+                )
+            request = following
+
+    def get_feature_flag_keys(
+        self,
+        project_key: str,
+        *,
+        env: str | None = None,
+        filter: str | None = None,
+        limit: int | None = None,
+        max_pages: int | None = None,
+    ) -> list[str]:
+        """The keys of every flag of a project, in LaunchDarkly's order (all pages; see
+        :meth:`iter_feature_flags`, whose arguments these are). Archived flags are left out unless
+        ``filter`` asks for them, as LaunchDarkly lists them."""
+        flags = self.iter_feature_flags(
+            project_key, env=env, filter=filter, summary=True, limit=limit, max_pages=max_pages
+        )
+        return list(dict.fromkeys(flag["key"] for flag in flags))
+
     def test_connection(self) -> tuple[bool, str]:
         """Check the token, the beta header and usage read access with one cheap read-only call.
 
@@ -245,15 +370,44 @@ class LaunchDarklyUsageHook(GeneratedUsageMethods, LaunchDarklyHookBase):
         """
         try:
             request = self.build("getStreamUsageSdkversion", source="server")
-            policy = replace(self.retry_policy, max_retries=0)
-            data = self._send(request, policy, decode_checked)
+            policy = replace(self.retry_policy, max_retries=0, max_total_wait=0)  # 429s too
+            data = self._send(request, policy, partial(decode_checked, secret=self.settings.token))
         except Exception as exc:  # the UI wants a message, never a traceback
-            return False, str(exc)
+            return False, self._as_the_user_sees_it(str(exc))
         count = len(data.get("sdkVersions", []))  # a SdkVersionListRep: a dict
         return (
             True,
             f"Connected to {self.settings.base_url}: usage API answered ({count} SDK versions listed)",
         )
+
+    def _as_the_user_sees_it(self, message: str) -> str:
+        """``message`` with the connection named by its Base URL instead of its id.
+
+        Airflow's *Test* button (``POST /api/v2/connections/test``) runs the hook on a copy of the form
+        under a random connection id; the id the user typed never reaches the hook. The Base URL does.
+        """
+        named = f"Connection {self.launchdarkly_conn_id!r}"
+        if named not in message:
+            return message
+        try:
+            host = self.get_connection(self.launchdarkly_conn_id).host
+        except Exception:  # the message is about a connection that cannot be read: keep it as it is
+            return message
+        return message.replace(named, f"This connection ({_shown_host(host)})")
+
+
+def _shown_host(host: str | None) -> str:
+    """The Base URL as the form shows it, without credentials, query or fragment (they may hold a secret)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    text = (host or "").strip()
+    if not text:
+        return f"{DEFAULT_BASE_URL}, the default"
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return "its Base URL"
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", "")) or "its Base URL"
 
 
 def _dig(data: Any, keys: tuple[str, ...]) -> str | None:

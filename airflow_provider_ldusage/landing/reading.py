@@ -22,20 +22,32 @@ version 0 is 0.2.0's per-dimension JSON Lines and CSV, whose ``filter_set`` is t
 whose ``fetched_at`` is unknown (``None``). Version-0 CSV cells other than 0.2.0's fixed columns (the
 dimensions, and the fields of list items) stay text: CSV does not say their type. A version this release
 does not know is refused with a :class:`ValueError` that names the object and the version.
+
+Objects with an integrity record (:mod:`~airflow_provider_ldusage.landing.integrity`; every object
+landed since 0.4.0) are verified as they are read: :meth:`LandedObject.check` compares the object's size
+with the record's before any row is read, and :meth:`LandedObject.rows` raises
+:class:`~airflow_provider_ldusage.exceptions.LaunchDarklyUsageIntegrityError` after the last row when the
+bytes' SHA-256 or the number of rows is not the record's (Parquet: the digest is checked before the
+first row). A truncated gzip stream raises it too. Objects without a record (landed by 0.3.0 and
+earlier, or copied without it) are read unverified: :attr:`LandedObject.integrity` is ``None``.
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from airflow_provider_ldusage.catalogue import BY_OPERATION, Endpoint
+from airflow_provider_ldusage.exceptions import LaunchDarklyUsageIntegrityError
+from airflow_provider_ldusage.landing import integrity
 from airflow_provider_ldusage.landing.schema import (
     SCHEMA_VERSION,
     Layout,
@@ -97,6 +109,7 @@ class LandedObject:
     as_of: str | None
     format: str
     _path: Any = field(default=None, repr=False, compare=False)
+    _found: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def layout(self) -> Layout:
@@ -107,17 +120,96 @@ class LandedObject:
     def _endpoint(self) -> Endpoint:
         return BY_OPERATION[self.endpoint]
 
-    def rows(self) -> Iterator[dict[str, Any]]:
-        """The object's rows as version-1 rows, in the object's order (module description)."""
-        if self.format == "parquet":
-            yield from self._parquet_rows()
+    # --- the integrity record ---------------------------------------------------------------------------
+
+    @property
+    def integrity(self) -> dict[str, Any] | None:
+        """The integrity record this object is verified against, or ``None`` for an object without one.
+
+        :raises LaunchDarklyUsageIntegrityError: when records exist but none is of the object's size.
+        """
+        return self.check()
+
+    def check(self) -> dict[str, Any] | None:
+        """Compare the object's size with its integrity records' before reading a row; return the one it
+        matches (``None`` for an object without a record). One listing and one size lookup, once.
+
+        :raises LaunchDarklyUsageIntegrityError: when records exist but none holds the object's size
+            (it was truncated, or changed, since it was landed).
+        """
+        if "record" not in self._found:
+            found = integrity.records_of(self._path)
+            chosen: dict[str, Any] | None = None
+            if found:
+                size = _size(self._path)
+                same = [doc for _, doc in found if doc.get("bytes") == size]
+                if not same:
+                    names = ", ".join(name for name, _ in found)
+                    recorded = sorted({str(doc.get("bytes")) for _, doc in found})
+                    raise LaunchDarklyUsageIntegrityError(
+                        f"{self.uri}: {size} bytes, but its integrity record ({names}) says "
+                        f"{' or '.join(recorded)} bytes: the object was truncated or changed after it was "
+                        "landed; re-run the task that landed it"
+                    )
+                chosen = same[0]
+                self._found["candidates"] = same
+            self._found["record"] = chosen
+        result: dict[str, Any] | None = self._found["record"]
+        return result
+
+    def _verify(self, digest: str | None, count: int | None) -> None:
+        """Raise when the bytes read (``digest``) or the rows read (``count``) are not the record's."""
+        candidates: list[dict[str, Any]] = self._found.get("candidates") or []
+        if not candidates:
             return
-        with self._path.open("rb") as raw:
+        if digest is None:  # the digest was checked before the rows were read
+            matching = [self._found["verified"]]
+        else:
+            matching = [doc for doc in candidates if doc.get("sha256") == digest]
+        if not matching:
+            raise LaunchDarklyUsageIntegrityError(
+                f"{self.uri}: its SHA-256 is {digest}, its integrity record says "
+                f"{candidates[0].get('sha256')}: the object was changed after it was landed; re-run the "
+                "task that landed it"
+            )
+        self._found["verified"] = matching[0]
+        expected = matching[0].get("rows")
+        if count is not None and isinstance(expected, int) and count != expected:
+            raise LaunchDarklyUsageIntegrityError(
+                f"{self.uri}: {count} row(s) read, its integrity record says {expected}: re-run the task "
+                "that landed it"
+            )
+
+    # --- rows -------------------------------------------------------------------------------------------
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """The object's rows as current-layout rows, in the object's order (module description), verified
+        against the object's integrity record when it has one (module description)."""
+        verify = self.check() is not None
+        if self.format == "parquet":
+            yield from self._parquet_rows(verify)
+            return
+        count = 0
+        with self._path.open("rb") as opened:
+            hashing = _Hashing(opened)
+            raw: Any = io.BufferedReader(hashing, CHUNK_BYTES) if verify else opened
             handle: Any = gzip.GzipFile(fileobj=raw, mode="rb") if self.format.endswith(".gz") else raw
-            if self.format.startswith("jsonl"):
-                yield from self._jsonl_rows(handle)
-            else:
-                yield from self._csv_rows(io.TextIOWrapper(handle, encoding="utf-8", newline=""))
+            try:
+                if self.format.startswith("jsonl"):
+                    rows = self._jsonl_rows(handle)
+                else:
+                    rows = self._csv_rows(io.TextIOWrapper(handle, encoding="utf-8", newline=""))
+                for row in rows:
+                    count += 1
+                    yield row
+            except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+                raise LaunchDarklyUsageIntegrityError(
+                    f"{self.uri}: not a complete gzip stream ({error}): the object was truncated or changed "
+                    "after it was landed; re-run the task that landed it"
+                ) from None
+            if verify:
+                hashing.drain()
+                self._verify(hashing.hexdigest(), count)
 
     # --- JSON Lines -------------------------------------------------------------------------------------
 
@@ -164,7 +256,9 @@ class LandedObject:
         lines: Iterator[list[str]] = reader
         if "schema_version" in header:
             kinds: dict[str, str] = {c.name: c.type for c in columns_of(self.layout)}
-            if header != list(kinds):
+            if header == [c.name for c in columns_of(self.layout, 1)]:  # version 1: upgraded row by row
+                kinds = {c.name: c.type for c in columns_of(self.layout, 1)}
+            elif header != list(kinds):
                 first = next(reader, None)  # a newer layout says so in its first row
                 stated = first[header.index("schema_version")] if first else None
                 if stated and stated != str(SCHEMA_VERSION):
@@ -187,16 +281,23 @@ class LandedObject:
 
     # --- Parquet ----------------------------------------------------------------------------------------
 
-    def _parquet_rows(self) -> Iterator[dict[str, Any]]:
+    def _parquet_rows(self, verify: bool) -> Iterator[dict[str, Any]]:
         from airflow_provider_ldusage.landing.parquet import ParquetSource
 
-        columns = columns_of(self.layout)
-        names = [c.name for c in columns]
+        if verify:  # Parquet is read out of order: its digest first, in one sequential pass
+            with self._path.open("rb") as opened:
+                hashing = _Hashing(opened)
+                hashing.drain()
+            self._verify(hashing.hexdigest(), None)
+        count = 0
         with self._path.open("rb") as handle:
             source = ParquetSource(handle)
             stated = source.metadata.get("ldusage.schema_version")
-            if stated is not None and stated != str(SCHEMA_VERSION):
+            if stated is not None and stated not in ("1", str(SCHEMA_VERSION)):
                 self._refuse(stated)
+            version = int(stated) if stated is not None else SCHEMA_VERSION
+            columns = columns_of(self.layout, version)
+            names = [c.name for c in columns]
             if sorted(source.names) != sorted(names):
                 raise ValueError(
                     f"{self.uri}: the Parquet columns {source.names} are not the {self.layout} layout's "
@@ -204,11 +305,17 @@ class LandedObject:
                 )
             integral = value_type(self._endpoint) == "int"
             for values in source.batches(columns, integral=integral):
-                unknown = set(values[0]) - {SCHEMA_VERSION}  # schema_version, row by row
+                unknown = set(values[0]) - {version}  # schema_version, row by row
                 if unknown:
                     self._refuse(min(unknown))
                 for row in zip(*values, strict=True):
-                    yield dict(zip(names, row, strict=True))
+                    count += 1
+                    found = dict(zip(names, row, strict=True))
+                    yield (
+                        found if version == SCHEMA_VERSION else upgrade_row(found, filter_set=self.filter_set)
+                    )
+        if verify:
+            self._verify(None, count)
 
     # --- versions ---------------------------------------------------------------------------------------
 
@@ -216,7 +323,7 @@ class LandedObject:
         version = row.get("schema_version", 0)
         if version == SCHEMA_VERSION:
             return row
-        if version != 0:
+        if version not in (0, 1):
             self._refuse(version)
         return upgrade_row(row, filter_set=self.filter_set, as_of=self.as_of, position=position)
 
@@ -225,6 +332,40 @@ class LandedObject:
             f"{self.uri}: schema_version {version!r}: this release of airflow-provider-ldusage reads "
             f"layouts 0 to {SCHEMA_VERSION}; upgrade it to read newer objects"
         )
+
+
+class _Hashing(io.RawIOBase):
+    """A readable raw stream over an open binary file that keeps the SHA-256 of every byte read."""
+
+    def __init__(self, handle: Any) -> None:
+        self._handle = handle
+        self._sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._handle.read(len(buffer))
+        count = len(data)
+        buffer[:count] = data
+        self._sha256.update(data)
+        return count
+
+    def drain(self) -> None:
+        """Read (and hash) what the reader left unread: the digest is of the whole object."""
+        while data := self._handle.read(CHUNK_BYTES):
+            self._sha256.update(data)
+
+    def hexdigest(self) -> str:
+        return self._sha256.hexdigest()
+
+
+def _size(path: Any) -> int | None:
+    """The object's size in bytes, from one ``stat`` (a HEAD request on object stores)."""
+    try:
+        return int(path.stat().st_size)
+    except (AttributeError, OSError, TypeError, ValueError):
+        return None
 
 
 class _Cells:

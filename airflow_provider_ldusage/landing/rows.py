@@ -12,6 +12,9 @@ contains that time is the one kept, whole (the other piece read it from outside 
 partial bucket); when neither window decides (no windows given, or neither contains it), a (time, series)
 pair seen in an earlier response is skipped. List rows are de-duplicated by their item.
 
+``provisional`` and ``final_after`` are the whole window's, set by :meth:`UsageRows.mark_finality` (the
+operators apply their one finality rule before landing); null until then.
+
 ``fetched_at`` is LaunchDarkly's clock when the piece was read; ``data_through`` and ``delayed`` come from
 responses that report freshness (``Endpoint.has_freshness``: data-export and warehouse-export events),
 null elsewhere. :attr:`UsageRows.freshness` sums them up for the whole fetch.
@@ -136,6 +139,17 @@ class UsageRows:
         self._list_rows: dict[str, tuple[dict[str, Any], str | None]] = {}
         self._count = 0
         self._time_text: dict[int, str] = {}
+        self.provisional: bool | None = None
+        self.final_after: str | None = None
+
+    def mark_finality(self, provisional: bool | None, final_after: datetime | str | None) -> None:
+        """Say, for every row, whether the figures may still change and when they count as final.
+
+        :param provisional: ``True`` while the window has not settled (``None``: unknown).
+        :param final_after: the instant the window's figures count as final (aware, or ISO-8601 text).
+        """
+        self.provisional = provisional
+        self.final_after = iso(final_after) if isinstance(final_after, datetime) else final_after
 
     # --- building -------------------------------------------------------------------------------------
 
@@ -331,7 +345,15 @@ class UsageRows:
         head = self._head()
         if self.layout == "list":
             for position, (item, fetched) in enumerate(self._list_rows.values()):
-                yield {**head, "as_of": self.as_of, "position": position, "item": item, "fetched_at": fetched}
+                yield {
+                    **head,
+                    "as_of": self.as_of,
+                    "position": position,
+                    "item": item,
+                    "fetched_at": fetched,
+                    "provisional": self.provisional,
+                    "final_after": self.final_after,
+                }
             return
         unit, aggregation, granularity = self.unit, self.aggregation, self.granularity
         for text, series, value, piece in self._points():
@@ -347,6 +369,8 @@ class UsageRows:
                 "fetched_at": piece.fetched_at,
                 "data_through": piece.data_through,
                 "delayed": piece.delayed,
+                "provisional": self.provisional,
+                "final_after": self.final_after,
             }
 
     def iter_records(self) -> Iterator[list[Any]]:
@@ -363,9 +387,10 @@ class UsageRows:
             self.window_start,
             self.window_end,
         ]
+        finality = [self.provisional, self.final_after]
         if self.layout == "list":
             for position, (item, fetched) in enumerate(self._list_rows.values()):
-                yield [*fixed, self.as_of, position, _dumps(item), fetched]
+                yield [*fixed, self.as_of, position, _dumps(item), fetched, *finality]
             return
         unit, aggregation, granularity = self.unit, self.aggregation, self.granularity
         for text, series, value, piece in self._points():
@@ -381,6 +406,7 @@ class UsageRows:
                 piece.fetched_at,
                 piece.data_through,
                 piece.delayed,
+                *finality,
             ]
 
     def iter_records_by_series(self, block: int = 65_536) -> Iterator[list[Any]]:
@@ -458,7 +484,8 @@ class UsageRows:
             # What follows the value: constant for the piece.
             end = (
                 f'{settings}{_dumps(piece.fetched_at)},"data_through":{_dumps(piece.data_through)},'
-                f'"delayed":{_dumps(piece.delayed)}}}\n'
+                f'"delayed":{_dumps(piece.delayed)},"provisional":{_dumps(self.provisional)},'
+                f'"final_after":{_dumps(self.final_after)}}}\n'
             )
             fragments = {k: s.fragment for k, s in piece.by_key.items()}
             skips = piece.skips

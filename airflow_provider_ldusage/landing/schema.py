@@ -1,4 +1,4 @@
-"""The row layouts, version 1: the columns every landed object and every loaded table has.
+"""The row layouts, version 2: the columns every landed object and every loaded table has.
 
 Two layouts, each the same for every endpoint of its kind and independent of the request (filters,
 ``group_by``, granularity never add or remove a column):
@@ -8,7 +8,7 @@ Two layouts, each the same for every endpoint of its kind and independent of the
 ======================  ===========  =====================================================================
 column                  type         meaning
 ======================  ===========  =====================================================================
-``schema_version``      int          the layout's version, ``1``
+``schema_version``      int          the layout's version, ``2``
 ``endpoint``            string       LaunchDarkly's operationId (``getMAUTotalUsage``)
 ``filter_set``          string       the dataset key: a hash of the connection (id and base URL, never the
                                      token) and the filters (:func:`.arguments_hash`); rows of one filter
@@ -31,12 +31,18 @@ column                  type         meaning
 ``data_through``        timestamp    the end of the latest hour LaunchDarkly's pipeline has counted, where
                                      the response says (data and warehouse export), else null
 ``delayed``             bool         the response said the pipeline is late, else false/null
+``provisional``         bool         the figures may still change: fetched before ``final_after`` (or
+                                     while LaunchDarkly's pipeline was behind or late); null when not
+                                     recorded (objects of layouts 0 and 1)
+``final_after``         timestamp    when the window's figures count as final: its end plus the task's
+                                     ``settle_period`` (default 3 days); null when not recorded
 ======================  ===========  =====================================================================
 
 *list* (SDK names, SDK versions, SDK version details, the project ranking) — one row per item:
 ``schema_version``, ``endpoint``, ``filter_set``, ``request``, ``window_start``, ``window_end``,
 ``as_of`` (the run's logical date, for lists without a window), ``position`` (the item's place in
-LaunchDarkly's order, from 0), ``item`` (the item's fields as one JSON object) and ``fetched_at``.
+LaunchDarkly's order, from 0), ``item`` (the item's fields as one JSON object), ``fetched_at``,
+``provisional`` and ``final_after`` (as for series; null for lists without a window).
 
 How each type is written: JSON Lines — timestamps as ISO-8601 text with ``Z``, json columns as nested
 objects; CSV — the same text, json columns as JSON text, null as an empty cell; Parquet — ``timestamp[ms,
@@ -45,7 +51,10 @@ integers below 2**53), ``bool``, and json columns as JSON text (``string``). The
 :func:`series_key`.
 
 A change to a layout is a new version with a migration here: :func:`upgrade_row` turns rows of every
-earlier layout into the current one (version 0 is the per-dimension layout of 0.2.0).
+earlier layout into the current one (version 0 is the per-dimension layout of 0.2.0; version 1 is 0.3.0's,
+without ``provisional`` and ``final_after``, which upgrade as null: not recorded). New columns go at the
+end, so a SQL table of the previous layout takes them with ``ALTER TABLE … ADD COLUMN``
+(:func:`columns_of` gives every version's columns).
 """
 
 from __future__ import annotations
@@ -58,7 +67,7 @@ from typing import Any, Literal
 
 from airflow_provider_ldusage.catalogue import Endpoint
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 ColumnType = Literal["int", "number", "string", "timestamp", "bool", "json"]
 
@@ -86,6 +95,8 @@ _HEAD: tuple[Column, ...] = (
     Column("window_start", "timestamp"),
     Column("window_end", "timestamp"),
 )
+# Added in version 2, at the end of both layouts (a table of version 1 takes them with ADD COLUMN).
+_FINALITY: tuple[Column, ...] = (Column("provisional", "bool"), Column("final_after", "timestamp"))
 SERIES_COLUMNS: tuple[Column, ...] = (
     *_HEAD,
     Column("time", "timestamp", False),
@@ -98,6 +109,7 @@ SERIES_COLUMNS: tuple[Column, ...] = (
     Column("fetched_at", "timestamp"),
     Column("data_through", "timestamp"),
     Column("delayed", "bool"),
+    *_FINALITY,
 )
 LIST_COLUMNS: tuple[Column, ...] = (
     *_HEAD,
@@ -105,6 +117,7 @@ LIST_COLUMNS: tuple[Column, ...] = (
     Column("position", "int", False),
     Column("item", "json", False),
     Column("fetched_at", "timestamp"),
+    *_FINALITY,
 )
 SERIES_NAMES: tuple[str, ...] = tuple(c.name for c in SERIES_COLUMNS)
 LIST_NAMES: tuple[str, ...] = tuple(c.name for c in LIST_COLUMNS)
@@ -117,9 +130,17 @@ def layout_of(endpoint: Endpoint) -> Layout:
     return "series" if endpoint.is_series else "list"
 
 
-def columns_of(layout: Layout) -> tuple[Column, ...]:
-    """The columns of ``layout``, in order."""
-    return SERIES_COLUMNS if layout == "series" else LIST_COLUMNS
+def columns_of(layout: Layout, version: int = SCHEMA_VERSION) -> tuple[Column, ...]:
+    """The columns of ``layout`` in ``version`` (1 or the current one), in order.
+
+    :raises ValueError: for a version without a fixed set of columns (0's depend on the request).
+    """
+    columns = SERIES_COLUMNS if layout == "series" else LIST_COLUMNS
+    if version == SCHEMA_VERSION:
+        return columns
+    if version == 1:
+        return columns[: -len(_FINALITY)]
+    raise ValueError(f"schema_version {version!r} has no fixed columns (layouts 1 to {SCHEMA_VERSION} do)")
 
 
 def value_type(endpoint: Endpoint) -> Literal["int", "float"]:
@@ -167,10 +188,11 @@ def upgrade_row(
     as_of: str | None = None,
     position: int = 0,
 ) -> dict[str, Any]:
-    """One row of any earlier layout as a version-1 row (a version-1 row is returned as is).
+    """One row of any earlier layout as a current row (a current row is returned as is).
 
-    Version 0 rows carry neither their filter set (it was their folder's name, ``<operationId>/<hash>``) nor
-    when they were fetched, so the caller gives them; list rows also their as-of instant and position.
+    Version 1 rows gain ``provisional`` and ``final_after`` as null (not recorded). Version 0 rows carry
+    neither their filter set (it was their folder's name, ``<operationId>/<hash>``) nor when they were
+    fetched, so the caller gives them; list rows also their as-of instant and position.
 
     :param row: the row as read (JSON Lines: as decoded; CSV: cells typed by the reader, the dimension
         columns as text, empty cells as ``None``).
@@ -183,6 +205,8 @@ def upgrade_row(
     version = row.get("schema_version", 0)
     if version == SCHEMA_VERSION:
         return dict(row)
+    if version == 1:
+        return {**row, "schema_version": SCHEMA_VERSION, "provisional": None, "final_after": None}
     if version != 0:
         raise ValueError(
             f"schema_version {version!r}: this release reads layouts 0 to {SCHEMA_VERSION}; upgrade "
@@ -195,7 +219,7 @@ def upgrade_row(
     if isinstance(request, str):
         request = json.loads(request) if request else None
     head = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": 1,
         "endpoint": ep.operation_id,
         "filter_set": filter_set,
         "request": request,
@@ -204,14 +228,15 @@ def upgrade_row(
     }
     if not ep.is_series:  # version 0 lists: the head columns, then the item's fields as columns
         item = {key: value for key, value in row.items() if key not in _V0_LIST_HEAD}
-        return {**head, "as_of": as_of, "position": position, "item": item, "fetched_at": fetched_at}
+        listed = {**head, "as_of": as_of, "position": position, "item": item, "fetched_at": fetched_at}
+        return upgrade_row(listed, filter_set=filter_set)
     dimensions = {
         (key[len("metadata_") :] if key.startswith("metadata_") else key): value
         for key, value in row.items()
         if key not in _V0_FIXED and value is not None and value != ""
     }
     delayed = row.get("delayed")
-    return {
+    upgraded = {
         **head,
         "time": row["time"],
         "series_key": series_key(dimensions),
@@ -224,3 +249,4 @@ def upgrade_row(
         "data_through": row.get("data_through") or None,
         "delayed": delayed if isinstance(delayed, bool) else None,
     }
+    return upgrade_row(upgraded, filter_set=filter_set)

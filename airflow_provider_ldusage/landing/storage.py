@@ -41,8 +41,12 @@ folder would make a partition filter miss or double rows); objects without a win
 of their as-of instant.
 
 Writes go to a hidden temporary sibling (``.<name>.<random>.tmp``) that is moved into place only when
-complete; any failure deletes it, so readers never see a partial final object. A process killed outright
-(SIGKILL) may leave a temporary sibling; the next write of the same object removes it. Query engines skip
+complete; any failure deletes it, so readers never see a partial final object. Beside each object lies
+its integrity record (``.<name>.<sha256[:16]>.integrity.json``: rows, bytes, SHA-256 and the rows'
+identity; :mod:`~airflow_provider_ldusage.landing.integrity`), which the reader and the SQL load check it
+against. A process killed outright
+(SIGKILL) may leave a temporary sibling; a later write of the same object removes it once it is an hour
+old (a younger one may be another task's write in progress). Query engines skip
 it too: Hive, Spark, Trino, Athena and pyarrow ignore files whose names start with ``.`` or ``_``.
 
 The gzip formats are one gzip member streamed through ``zlib`` (:data:`GZIP_LEVEL`), their rows ordered by
@@ -54,17 +58,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
+from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
 
 if TYPE_CHECKING:
-    from airflow.sdk import ObjectStoragePath
-
+    from airflow_provider_ldusage.compat import ObjectStoragePath
     from airflow_provider_ldusage.landing.rows import UsageRows
 
 OutputFormat = Literal["jsonl", "csv", "jsonl.gz", "csv.gz", "parquet"]
@@ -81,15 +86,18 @@ GZIP_LEVEL = 8
 #: held in memory as text: 8,192 rows keep a jsonl.gz write near 24 MB at peak (65,536: 170 MB), for
 #: 0.77x instead of 0.72x of the response (benchmarks/landed_size.py).
 BY_SERIES_BLOCK = 8_192
+#: A write removes the temporaries of its object older than this (a crashed write's); a younger one may be
+#: another task's write of the same object in progress (overlapping runs), which must not lose it.
+STALE_TEMPORARY_SECONDS = 3600
 
 
-def _normalised(value: Any) -> Any:
+def normalised(value: Any) -> Any:
     if isinstance(value, bool):
         return ["true" if value else "false"]
     if isinstance(value, str):
         return [value]
     if isinstance(value, Mapping):
-        return {str(k): _normalised(v) for k, v in value.items()}
+        return {str(k): normalised(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         items = {("true" if v else "false") if isinstance(v, bool) else str(v) for v in value}
         return sorted(items)
@@ -106,7 +114,7 @@ def arguments_hash(
     :param base_url: that connection's base URL (``https://app.eu.launchdarkly.com``).
     """
     canonical: dict[str, Any] = {
-        name: _normalised(value)
+        name: normalised(value)
         for name, value in arguments.items()
         if value is not None and name not in ("start", "end")
     }
@@ -133,7 +141,9 @@ def check_partition(partition_by: object, start: datetime | None, end: datetime 
     if partition_by is None:
         return
     if partition_by not in PARTITIONS:
-        raise LaunchDarklyUsageValidationError("partition_by", partition_by, "None, 'month' or 'day'")
+        raise LaunchDarklyUsageValidationError(
+            "partition_by", partition_by, "'month', 'day', or partition_by=None for the plain layout"
+        )
     if start is None or end is None:
         return
     last = end - timedelta(microseconds=1)
@@ -145,11 +155,16 @@ def check_partition(partition_by: object, start: datetime | None, end: datetime 
     if not fits:
         window = f"{start:%Y-%m-%dT%H:%M:%SZ}..{end:%Y-%m-%dT%H:%M:%SZ}"
         month = (start.year, start.month) == (last.year, last.month)
-        wider = "'month' or None" if partition_by == "day" and month else "None"
+        # Written as code (partition_by=None), never a bare None that reads as a missing value.
+        wider = (
+            "partition_by='month' or partition_by=None"
+            if partition_by == "day" and month
+            else "partition_by=None (the plain layout)"
+        )
         raise LaunchDarklyUsageValidationError(
             "partition_by",
             partition_by,
-            f"{wider} for the window {window}: a {partition_by} partition holds windows inside one UTC "
+            f"use {wider} for the window {window}: a {partition_by} partition holds windows inside one UTC "
             f"{partition_by}; or schedule windows that fit",
         )
 
@@ -261,6 +276,7 @@ def land(
         base_url=base_url,
         partition_by=partition_by,
     )
+    check_object_name(name)
     root = storage_path(output_path)
     target = root / name
     size = write_rows(rows, target, output_format)
@@ -272,7 +288,7 @@ def land(
 
 def storage_path(output_path: object) -> ObjectStoragePath:
     """``output_path`` as an ``ObjectStoragePath``; plain paths become absolute ``file://`` paths."""
-    from airflow.sdk import ObjectStoragePath
+    from airflow_provider_ldusage.compat import ObjectStoragePath
 
     if isinstance(output_path, ObjectStoragePath):
         return output_path
@@ -288,6 +304,51 @@ def storage_path(output_path: object) -> ObjectStoragePath:
         # a Hive folder (or "%20" for a space) as part of the file name.
         text = "file://" + Path(text).expanduser().absolute().as_posix()
     return ObjectStoragePath(text)
+
+
+def check_inside_template(output_path: object, template: object) -> None:
+    """Refuse a rendered ``output_path`` that leaves the folder its template wrote before the template part.
+
+    The rule: the folder is the template's literal text before its first ``{{`` or ``{%``, up to and
+    including the last ``/`` (``/data/landing/`` for ``/data/landing/{{ dag_run.conf['team'] }}``; empty
+    for a template that starts with an expression). The rendered value must start with that folder, and
+    the rest, normalised (``a/../b`` is ``b``), must not climb out of it with ``..``. Values that are not
+    templates (no ``{{``/``{%``) are the DAG author's own and are not checked. Runs before any request.
+
+    :param output_path: the rendered value.
+    :param template: the value as the DAG author wrote it.
+    :raises LaunchDarklyUsageValidationError: naming ``output_path``, the value and the folder.
+    """
+    import posixpath
+
+    if not isinstance(template, str) or not isinstance(output_path, str):
+        return
+    cuts = [i for i in (template.find("{{"), template.find("{%")) if i >= 0]
+    if not cuts:
+        return
+    literal = template[: min(cuts)].lstrip()
+    folder = literal[: literal.rfind("/") + 1]
+    text = output_path.strip()
+    inside = text.startswith(folder)
+    if inside:
+        rest = posixpath.normpath(text[len(folder) :].replace("\\", "/").lstrip("/") or ".")
+        inside = rest != ".." and not rest.startswith("../")
+    if not inside:
+        where = f"inside {folder!r}" if folder else "without '..' segments that climb out of it"
+        raise LaunchDarklyUsageValidationError(
+            "output_path",
+            output_path,
+            f"a path {where}, the folder written before the template part of {template!r}; a rendered "
+            "value (dag_run.conf, params, Variables) may not lead outside it",
+        )
+
+
+def check_object_name(name: str) -> None:
+    """Refuse an object name with an empty, ``.`` or ``..`` segment: names never leave ``output_path``."""
+    if any(segment in ("", ".", "..") for segment in name.replace("\\", "/").split("/")):
+        raise LaunchDarklyUsageValidationError(
+            "object name", name, "path segments without '.', '..' or empty parts, inside output_path"
+        )
 
 
 _LOCAL_PROTOCOLS = ("file", "local", "")
@@ -351,20 +412,46 @@ def check_output_format(output_format: object) -> None:
 
 
 def write_rows(rows: UsageRows, target: ObjectStoragePath, output_format: OutputFormat) -> int:
-    """Write ``rows`` to ``target`` atomically, replacing any existing object; return the bytes written."""
+    """Write ``rows`` to ``target`` atomically, replacing any existing object, with its integrity
+    record (row count, size, SHA-256: :mod:`~airflow_provider_ldusage.landing.integrity`); return the
+    bytes written.
+
+    Order: the object to a temporary (hashed as it is written), the record under that content's hash,
+    the object moved into place, the records of earlier contents removed. A crash between any two steps
+    leaves the final object beside a record of its own bytes.
+    """
+    from airflow_provider_ldusage.landing import integrity
+
     check_output_format(output_format)
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(parent, target.name)
+    # The records there before this write: only these may be removed once the object is in place, so a
+    # record another task writes meanwhile for the same object (an overlapping run) survives.
+    listed = integrity.record_names(target)
     temporary = parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    written: tuple[ObjectStoragePath, bool] | None = None
     try:
         with temporary.open("wb") as handle:
-            size = _write(rows, handle, output_format)
-        temporary.move(target)  # a rename on local disks; copy-then-delete on object stores
+            digest = integrity.Digest(handle)
+            size = _write(rows, digest, output_format)
+        document = integrity.record(rows, target.name, output_format, digest)
+        written = integrity.write_record(parent, document)
+        try:
+            temporary.move(target)  # a rename on local disks; copy-then-delete on object stores
+        except FileNotFoundError:
+            raise LaunchDarklyUsageError(
+                f"Landing {uri_of(target)} failed: its temporary {temporary.name} was removed before it "
+                "was moved into place (by something other than this task, which only removes temporaries "
+                f"older than {STALE_TEMPORARY_SECONDS} s); the object is unchanged: re-run the task"
+            ) from None
     except BaseException:
         # BaseException: Airflow stops a task with SIGTERM turned into an exception; clean up then too.
         _delete_quietly(temporary)
+        if written is not None and not written[1]:  # a record of content that never arrived
+            _delete_quietly(written[0])
         raise
+    integrity.settle(target, written[0], document, listed)
     return size
 
 
@@ -400,9 +487,17 @@ def _write(rows: UsageRows, handle: Any, output_format: OutputFormat) -> int:
 
 
 def _remove_stale_temporaries(parent: ObjectStoragePath, name: str) -> None:
+    """Delete the temporaries of ``name`` left by crashed writes: those older than
+    :data:`STALE_TEMPORARY_SECONDS` only (a younger one may be another task's write in progress), and
+    none where the store reports no modification time."""
+    from airflow_provider_ldusage.landing.listing import matching_names
+
+    pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{32}}\.tmp")  # X.jsonl's, never X.jsonl.gz's
+    cutoff = time.time() - STALE_TEMPORARY_SECONDS
     try:
-        for stale in parent.glob(f".{name}.*.tmp"):
-            _delete_quietly(stale)
+        for stale, modified in matching_names(parent, f".{name}.", pattern):
+            if modified is not None and modified < cutoff:
+                _delete_quietly(parent / stale)
     except (OSError, NotImplementedError):  # a backend without listing: leftovers stay, finals are safe
         pass
 

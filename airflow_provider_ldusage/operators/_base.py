@@ -10,9 +10,8 @@ from collections.abc import Callable, Collection, Mapping, MutableMapping, Seque
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
-from airflow.sdk import BaseOperator
-
 from airflow_provider_ldusage.catalogue import Endpoint, endpoint
+from airflow_provider_ldusage.compat import BaseOperator
 from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID, SETTLE_PERIOD
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
 from airflow_provider_ldusage.hooks.params import validate_hook_params
@@ -24,9 +23,9 @@ from airflow_provider_ldusage.landing.storage import (
 )
 
 if TYPE_CHECKING:
-    from airflow.sdk import DAG, Context, ObjectStoragePath, TaskGroup
     from typing_extensions import Required
 
+    from airflow_provider_ldusage.compat import DAG, Context, ObjectStoragePath, TaskGroup
     from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
     from airflow_provider_ldusage.landing.rows import UsageRows
     from airflow_provider_ldusage.windows.calendar import Window
@@ -219,10 +218,15 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         if self.operation_id:
             self._check_time_unit(time_unit)
         self.output_path = output_path
+        # As written, before rendering: a rendered value may not leave the folder written before the
+        # template part (landing.storage.check_inside_template).
+        self.output_path_template = output_path
         self.output_format: OutputFormat = output_format
         self.max_xcom_rows = max_xcom_rows
         self.hook_params = validate_hook_params(hook_params)  # at DAG parse: a typo fails there, not later
         self.fail_on_empty = fail_on_empty
+        # What OpenLineage reports after execute: one record per landed object (operators/_lineage.py).
+        self.lineage_landings: list[dict[str, Any]] = []
         if isinstance(lookback, bool) or not isinstance(lookback, int) or not 0 <= lookback <= MAX_LOOKBACK:
             raise LaunchDarklyUsageValidationError(
                 "lookback", lookback, f"an integer from 0 to {MAX_LOOKBACK}"
@@ -252,7 +256,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
             self.asset_alias = asset_alias or "__".join(
                 part for part in ("launchdarkly_usage", dag_id, self.task_id) if part
             )
-            from airflow.sdk import AssetAlias
+            from airflow_provider_ldusage.compat import AssetAlias
 
             self.add_outlets([AssetAlias(name=self.asset_alias)])
 
@@ -286,35 +290,49 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
 
     def execute(self, context: Context) -> Any:
         from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
+
+        windows = self.windows_to_read(context)
+        hook = LaunchDarklyUsageHook(self.launchdarkly_conn_id, **self.hook_params)
+        try:
+            summaries = [self.read_window(context, hook, w) for w in windows]
+            if len(windows) == 1:
+                return summaries[0]
+            summary = summaries[-1]
+            summary["lookback"] = summaries[:-1]
+            return summary
+        finally:
+            hook.close()
+
+    def windows_to_read(self, context: Context) -> list[Window | None]:
+        """This run's window, aligned, and with ``lookback`` the N before it: earlier ones first, this
+        run's last (``[None]`` for an operation without a window).
+
+        Every window is checked against ``partition_by``, and ``output_path`` for being writable, before
+        the first request.
+        """
         from airflow_provider_ldusage.windows.periods import preceding_windows
 
         period = self.resolve_period(context)
         window = self.align(period)
         if self.output_path is not None:
-            from airflow_provider_ldusage.landing.storage import check_writable
+            from airflow_provider_ldusage.landing.storage import check_inside_template, check_writable
 
+            check_inside_template(self.output_path, self.output_path_template)
             check_writable(self.output_path)  # before the first request, not after a year of pieces
             if window is not None:
                 check_partition(self.partition_by, window.start, window.end)
-        hook = LaunchDarklyUsageHook(self.launchdarkly_conn_id, **self.hook_params)
-        try:
-            if window is None or not self.lookback:
-                return self.read_window(context, hook, window)
-            # Earlier windows first, each under its own name: re-landing replaces what earlier runs landed.
-            dag = context.get("dag")
-            before = preceding_windows(
-                window, self.lookback, period=period, timetable=getattr(dag, "timetable", None)
-            )
-            aligned = [self.align(w) for w in before]
-            for earlier_window in aligned:  # every window must fit a partition before the first request
-                if earlier_window is not None:
-                    check_partition(self.partition_by, earlier_window.start, earlier_window.end)
-            earlier = [self.read_window(context, hook, w) for w in aligned]
-            summary = self.read_window(context, hook, window)
-            summary["lookback"] = earlier
-            return summary
-        finally:
-            hook.close()
+        if window is None or not self.lookback:
+            return [window]
+        # Earlier windows first, each under its own name: re-landing replaces what earlier runs landed.
+        dag = context.get("dag")
+        before = preceding_windows(
+            window, self.lookback, period=period, timetable=getattr(dag, "timetable", None)
+        )
+        aligned = [self.align(w) for w in before]
+        for earlier_window in aligned:  # every window must fit a partition before the first request
+            if earlier_window is not None:
+                check_partition(self.partition_by, earlier_window.start, earlier_window.end)
+        return [*aligned, window]
 
     def read_window(self, context: Context, hook: LaunchDarklyUsageHook, window: Window | None) -> Any:
         """One window: split -> fetch -> rows -> land -> announce. Returns the summary (or the rows)."""
@@ -324,6 +342,8 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         rows = self.fetch(hook, pieces, window, context)
         self.check_not_empty(rows, window)
         if self.output_path is None:
+            state = self.provisional_state(window, hook, rows.freshness)
+            rows.mark_finality(state["provisional"], state["final_after"])  # the rows say it too
             return self._rows_for_xcom(rows)
         return self._land(context, rows, window, hook)
 
@@ -341,7 +361,8 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
             return None
         alignment = align_window(window, self.endpoint, getattr(self, "granularity", None))
         if alignment.changed:
-            self.log.warning("%s", alignment.note)
+            # The documented, expected result of a non-UTC schedule (docs/windows.rst): nothing to act on.
+            self.log.info("%s", alignment.note)
         return alignment.window
 
     def resolve_period(self, context: Context) -> Window | None:
@@ -381,8 +402,12 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         if window is None:
             return [None]
         pieces: list[Window | None] = list(split_window(window, self.endpoint.max_span_days))
-        self.log.info("%s window %s in %d request(s)", self.operation_id, window.describe(), len(pieces))
+        self.progress("%s window %s in %d request(s)", self.operation_id, window.describe(), len(pieces))
         return pieces
+
+    def progress(self, message: str, *args: object) -> None:
+        """A per-window progress line (info); operators that read thousands of windows log it at debug."""
+        self.log.info(message, *args)
 
     def fetch(
         self,
@@ -435,7 +460,7 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
                     window_end=piece.end,
                     fetched_at=hook.last_server_time,
                 )
-        self.log.info("%s: %d row(s)", ep.operation_id, len(rows))
+        self.progress("%s: %d row(s)", ep.operation_id, len(rows))
         return rows
 
     def check_not_empty(self, rows: UsageRows, window: Window | None) -> None:
@@ -523,9 +548,12 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
         self, context: Context, rows: UsageRows, window: Window | None, hook: LaunchDarklyUsageHook
     ) -> dict[str, Any]:
         from airflow_provider_ldusage.core.timeconv import iso
-        from airflow_provider_ldusage.landing.storage import event_extra, land
+        from airflow_provider_ldusage.landing.storage import land
 
         as_of = self._as_of(context) if window is None else None
+        # One finality rule for the summary and the rows (their provisional and final_after columns).
+        state = self.provisional_state(window, hook, rows.freshness)
+        rows.mark_finality(state["provisional"], state["final_after"])
         landed = land(
             rows,
             self.output_path,
@@ -552,20 +580,25 @@ class LaunchDarklyUsageBaseOperator(BaseOperator):
             "bytes": landed.size,
             "request": self.request_definition(window),
             "freshness": rows.freshness,
-            **self.provisional_state(window, hook, rows.freshness),
+            **state,
         }
-        self.log.info("Landed %d row(s), %d bytes at %s", len(rows), landed.size, landed.uri)
-        if self.asset_alias:
-            from airflow.sdk import Asset, AssetAlias
-
-            # One Asset per dataset (operation, filter set, connection, root); the object is in the extra.
-            event = context["outlet_events"][AssetAlias(name=self.asset_alias)]
-            event.add(Asset(uri=landed.dataset_uri), extra=event_extra(summary))
+        self.progress("Landed %d row(s), %d bytes at %s", len(rows), landed.size, landed.uri)
+        self.announce(context, summary)
         # For get_openlineage_facets_on_complete: every landing of this try (lookback windows too).
-        from airflow_provider_ldusage.operators._lineage import record_landing
+        from airflow_provider_ldusage.operators._lineage import landing_record
 
-        record_landing(self, context, summary, rows.columns, hook.settings.base_url)
+        self.lineage_landings.append(landing_record(context, summary, rows.columns, hook.settings.base_url))
         return summary
+
+    def announce(self, context: Context, summary: dict[str, Any]) -> None:
+        """The Asset event of one landing: one Asset per dataset (operation, filter set, connection,
+        root), the object in the event's extra."""
+        if not self.asset_alias:
+            return
+        from airflow_provider_ldusage.compat import report_asset_event
+        from airflow_provider_ldusage.landing.storage import event_extra
+
+        report_asset_event(context, self.asset_alias, event_extra(summary), uri=summary["dataset"])
 
     @staticmethod
     def _as_of(context: Context | None) -> datetime | None:

@@ -37,11 +37,13 @@ if TYPE_CHECKING:
 class LineageSource(Protocol):
     """What lineage reads from an operator: the operation, its filters and connection, its landings."""
 
-    operation_id: str
     launchdarkly_conn_id: str
     hook_params: dict[str, Any]
     #: One :func:`landing_record` per object landed by the operator (lookback windows too).
     lineage_landings: list[dict[str, Any]]
+
+    @property
+    def operation_id(self) -> str: ...
 
     @property
     def endpoint(self) -> Endpoint: ...
@@ -49,7 +51,7 @@ class LineageSource(Protocol):
     def filter_arguments(self) -> dict[str, Any]: ...
 
 
-# Column types for the schema facet, from the row layouts (schema.py): OpenLineage's type names.
+# Column types for the schema facet, from the row layouts (landing/schema.py): OpenLineage's type names.
 _OPENLINEAGE_TYPES = {
     "int": "integer",
     "number": "number",

@@ -1,4 +1,4 @@
-"""``LaunchDarklyUsageBudgetOperator``: forecast each metric's month against its contract limit (issue 14).
+"""``LaunchDarklyUsageBudgetOperator``: forecast each metric's month against its contract limit.
 
 Imported at DAG-parse time: it imports only ``airflow.sdk`` and small pure modules; the hook (``requests``)
 and the landing code are imported inside :meth:`LaunchDarklyUsageBudgetOperator.execute`.
@@ -13,17 +13,18 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
-from airflow.sdk import BaseOperator
-
 from airflow_provider_ldusage.budgets.forecast import budget_endpoint, parse_month
+from airflow_provider_ldusage.compat import BaseOperator
 from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
 from airflow_provider_ldusage.hooks.params import validate_hook_params
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
-
+    from airflow_provider_ldusage.budgets.attribution import Attribution
     from airflow_provider_ldusage.budgets.forecast import MonthEndForecast
+    from airflow_provider_ldusage.budgets.spikes import Spike
+    from airflow_provider_ldusage.catalogue import Endpoint
+    from airflow_provider_ldusage.compat import Context
     from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
 
 __all__ = ["BUDGET_OPERATION", "LaunchDarklyUsageBudgetError", "LaunchDarklyUsageBudgetOperator"]
@@ -31,7 +32,11 @@ __all__ = ["BUDGET_OPERATION", "LaunchDarklyUsageBudgetError", "LaunchDarklyUsag
 #: The name landed verdicts are filed under (``<output_path>/<BUDGET_OPERATION>/<hash>/asof_….jsonl``).
 BUDGET_OPERATION = "usageBudget"
 OnBreach = Literal["fail", "record"]
+Labels = dict[str, dict[str, str]]
+Grouped = dict[date, list[tuple[dict[str, str], float]]]
 _UTC = timezone.utc
+# Alerts name a group after the first only when it explains at least this share of the increase.
+_MIN_SHARE = 0.05
 
 
 class LaunchDarklyUsageBudgetError(LaunchDarklyUsageError):
@@ -88,6 +93,27 @@ def _parse_text(parameter: str, text: str, allowed: str) -> object:
         raise LaunchDarklyUsageValidationError(parameter, text, allowed) from None
 
 
+def check_labels(labels: object) -> Labels:
+    """Dimension -> value -> what an alert shows for it (``{"projectId": {"65f0…": "web"}}``); a JSON
+    object string is accepted.
+
+    :raises LaunchDarklyUsageValidationError: not a mapping of names to mappings of text.
+    """
+    if labels is None or labels == "":
+        return {}
+    if isinstance(labels, str):
+        labels = _parse_text("labels", labels, "a mapping (or JSON object) of dimension -> value -> label")
+    allowed = "a mapping of dimension -> value -> label, e.g. {'projectId': {'65f0c1e2…': 'web'}}"
+    if not isinstance(labels, Mapping):
+        raise LaunchDarklyUsageValidationError("labels", labels, allowed)
+    out: Labels = {}
+    for dimension, values in labels.items():
+        if not isinstance(dimension, str) or not isinstance(values, Mapping):
+            raise LaunchDarklyUsageValidationError(f"labels[{dimension!r}]", values, allowed)
+        out[dimension] = {str(k): str(v) for k, v in values.items()}
+    return out
+
+
 def check_thresholds(thresholds: object) -> tuple[float, ...]:
     """Shares of the limit, ascending, each in (0, 10]."""
     if isinstance(thresholds, str):
@@ -123,6 +149,16 @@ class LaunchDarklyUsageBudgetOperator(BaseOperator):
     ``on_breach="record"`` only records it. The verdict is announced as an Asset event when the task
     succeeds (Airflow records no events of failed tasks).
 
+    When a forecast crosses a threshold, the operator also asks LaunchDarkly for the metric split by every
+    dimension the endpoint can group by (the catalogue's ``groupBy`` values: project, environment, SDK,
+    application...), compares each group's month so far with the same days of the previous month and
+    names the groups that drive the growth, with the share of the increase each explains
+    (:func:`~airflow_provider_ldusage.budgets.attribution.rank_growth`), in the alert, the verdict, the
+    landed lines and the Asset event. With ``detect_spikes``, the last day of every metric is also checked
+    against the range the days before it predict
+    (:func:`~airflow_provider_ldusage.budgets.spikes.detect_spike`); a spike is an alert with the same
+    breakdown, whether or not a limit is near.
+
     :param limits: metric name -> limit (``{"client_mau": 500_000, "service_connection_minutes":
         2_000_000}``); templated, so a Variable or a param can hold it (a JSON object string is accepted).
         Names: :data:`~airflow_provider_ldusage.budgets.BUDGET_METRICS`.
@@ -135,6 +171,13 @@ class LaunchDarklyUsageBudgetOperator(BaseOperator):
         ``<output_path>/usageBudget/<hash>/asof_<logical date>.jsonl`` (templated).
     :param asset_alias: name of the ``AssetAlias`` the verdict's Asset event goes through; default
         ``launchdarkly_budget__<dag_id>__<task_id>``.
+    :param detect_spikes: also check each metric's last day for a spike (an alert like a crossing).
+    :param attribution: break a crossing (or a spike) down by the metric's ``groupBy`` dimensions (one or
+        two more requests for that metric); default true.
+    :param top_contributors: how many groups an alert names.
+    :param labels: dimension -> value -> what alerts show instead (LaunchDarkly groups by project and
+        environment *ids*: ``{"projectId": {"65f0…": "web"}, "environmentId": {...}}``); templated, a JSON
+        object string is accepted.
     :param hook_params: extra keyword arguments for the hook (timeouts, retries).
     """
 
@@ -145,8 +188,9 @@ class LaunchDarklyUsageBudgetOperator(BaseOperator):
         "on_breach",
         "launchdarkly_conn_id",
         "output_path",
+        "labels",
     )
-    template_fields_renderers = {"limits": "json"}
+    template_fields_renderers = {"limits": "json", "labels": "json"}
     ui_color = "#F5A623"
 
     def __init__(
@@ -159,6 +203,10 @@ class LaunchDarklyUsageBudgetOperator(BaseOperator):
         launchdarkly_conn_id: str = DEFAULT_CONN_ID,
         output_path: str | None = None,
         asset_alias: str | None = None,
+        detect_spikes: bool = False,
+        attribution: bool = True,
+        top_contributors: int = 3,
+        labels: Mapping[str, Mapping[str, str]] | str | None = None,
         hook_params: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -172,18 +220,31 @@ class LaunchDarklyUsageBudgetOperator(BaseOperator):
             check_thresholds(thresholds)
         if month is not None and not _templated(month):
             parse_month(month)
+        if not _templated(labels):
+            check_labels(labels)
+        if (
+            isinstance(top_contributors, bool)
+            or not isinstance(top_contributors, int)
+            or top_contributors < 1
+        ):
+            raise LaunchDarklyUsageValidationError("top_contributors", top_contributors, "an integer >= 1")
+        self.detect_spikes = bool(detect_spikes)
+        self.attribution = bool(attribution)
+        self.top_contributors = top_contributors
+        self.labels = labels
         self.limits = limits
         self.month = month
         self.thresholds = thresholds
         self.on_breach = on_breach
         self.launchdarkly_conn_id = launchdarkly_conn_id
         self.output_path = output_path
+        self.output_path_template = output_path  # as written: see landing.storage.check_inside_template
         self.hook_params = validate_hook_params(hook_params)
         dag_id = self.dag.dag_id if self.has_dag() else None
         self.asset_alias = asset_alias or "__".join(
             part for part in ("launchdarkly_budget", dag_id, self.task_id) if part
         )
-        from airflow.sdk import AssetAlias
+        from airflow_provider_ldusage.compat import AssetAlias
 
         self.add_outlets([AssetAlias(name=self.asset_alias)])
 
@@ -195,6 +256,11 @@ class LaunchDarklyUsageBudgetOperator(BaseOperator):
         limits = check_limits(self.limits)
         thresholds = check_thresholds(self.thresholds)
         on_breach = _check_on_breach(self.on_breach)
+        labels = check_labels(self.labels)
+        if self.output_path:
+            from airflow_provider_ldusage.landing.storage import check_inside_template
+
+            check_inside_template(self.output_path, self.output_path_template)
         moment = self._moment(context)
         month = str(self.month).strip() if self.month not in (None, "") else _month_before(moment)
         year, number = parse_month(month)
@@ -208,13 +274,14 @@ class LaunchDarklyUsageBudgetOperator(BaseOperator):
         hook = LaunchDarklyUsageHook(self.launchdarkly_conn_id, **self.hook_params)
         try:
             verdicts = {
-                name: self._verdict(hook, name, limit, month, start, end, thresholds)
+                name: self._verdict(hook, name, limit, month, start, end, thresholds, labels)
                 for name, limit in limits.items()
             }
             base_url = hook.settings.base_url
         finally:
             hook.close()
         breaches = [v["message"] for v in verdicts.values() if v["threshold_crossed"] is not None]
+        spikes = [v["spike"]["message"] for v in verdicts.values() if v["spike"] is not None]
         statuses = [v["status"] for v in verdicts.values()]
         overall = next((s for s in ("over", "warning") if s in statuses), "ok")
         verdict: dict[str, Any] = {
@@ -225,21 +292,24 @@ class LaunchDarklyUsageBudgetOperator(BaseOperator):
             "on_breach": on_breach,
             "metrics": verdicts,
             "breaches": breaches,
+            "spikes": spikes,
             "path": None,
         }
         self.log.info("%s", format_table(verdict))
+        for line in breaches + spikes:
+            self.log.warning("%s", line)
         if self.output_path:
             verdict["path"], dataset = self._land(verdict, limits, thresholds, moment, base_url)
         else:
             dataset = None
-        if breaches and on_breach == "fail":
+        if (breaches or spikes) and on_breach == "fail":
             # A failed task returns nothing: push the verdict so downstream tasks and people can read it.
             context["ti"].xcom_push(key="return_value", value=verdict)
-            raise LaunchDarklyUsageBudgetError(breaches, verdict)
-        from airflow.sdk import Asset, AssetAlias
+            raise LaunchDarklyUsageBudgetError(breaches + spikes, verdict)
+        from airflow_provider_ldusage.compat import report_asset_event
 
-        asset = Asset(uri=dataset) if dataset else Asset(name=f"{self.asset_alias}__{month}")
-        context["outlet_events"][AssetAlias(name=self.asset_alias)].add(asset, extra=_event_extra(verdict))
+        name = None if dataset else f"{self.asset_alias}__{month}"
+        report_asset_event(context, self.asset_alias, _event_extra(verdict), uri=dataset, name=name)
         return verdict
 
     def _moment(self, context: Context) -> datetime:
@@ -260,8 +330,10 @@ class LaunchDarklyUsageBudgetOperator(BaseOperator):
         start: datetime,
         end: datetime,
         thresholds: tuple[float, ...],
+        labels: Labels,
     ) -> dict[str, Any]:
         from airflow_provider_ldusage.budgets import forecast_month_end
+        from airflow_provider_ldusage.budgets.spikes import detect_spike
 
         endpoint, kind = budget_endpoint(name)
         body = getattr(hook, endpoint.method_name)(
@@ -274,7 +346,27 @@ class LaunchDarklyUsageBudgetOperator(BaseOperator):
                 f"{end.isoformat()}: nothing to forecast {name} from"
             )
         forecast = forecast_month_end(series, month=month, kind=kind)
-        return verdict_for(name, endpoint.operation_id, limit, thresholds, forecast)
+        spike = detect_spike(series, month=month, kind=kind) if self.detect_spikes else None
+        verdict = verdict_for(name, endpoint.operation_id, limit, thresholds, forecast, spike=spike)
+        dimensions = group_dimensions(endpoint)
+        if not self.attribution or not dimensions:
+            return verdict
+        crossed = verdict["threshold_crossed"] is not None
+        if not crossed and spike is None:
+            return verdict
+        current = fetch_groups(hook, endpoint, start, end, dimensions)
+        if crossed:
+            previous = fetch_groups(hook, endpoint, *previous_period(start, end), dimensions)
+            drivers = growth_drivers(current, previous, forecast.last_day, self.top_contributors)
+            if drivers is not None:
+                verdict["drivers"] = drivers.as_dict(labels)
+                verdict["message"] += "; driven by " + drivers.describe(labels, _fmt)
+        if spike is not None:
+            drivers = spike_drivers(current, spike, self.top_contributors)
+            if drivers is not None:
+                verdict["spike"]["drivers"] = drivers.as_dict(labels)
+                verdict["spike"]["message"] += "; " + drivers.describe(labels, _fmt)
+        return verdict
 
     def _land(
         self,
@@ -343,10 +435,134 @@ def month_to_date_totals(body: Mapping[str, Any], start: datetime) -> dict[date,
     return out
 
 
+def group_dimensions(endpoint: Endpoint) -> tuple[str, ...]:
+    """The ``groupBy`` values an endpoint offers (the catalogue's), less those that need other parameters
+    (``groupBy=projectId`` on data-export events needs explicit project keys)."""
+    param = endpoint.query_param("group_by")
+    if param is None or not param.allowed:
+        return ()
+    needy = {rule.value for rule in endpoint.rules if rule.param == "group_by"}
+    return tuple(value for value in param.allowed if value not in needy)
+
+
+def fetch_groups(
+    hook: LaunchDarklyUsageHook, endpoint: Endpoint, start: datetime, end: datetime, dimensions: Sequence[str]
+) -> Grouped:
+    """One request: the month-to-date daily series of ``start``..``end`` split by ``dimensions``."""
+    body = getattr(hook, endpoint.method_name)(
+        start=start, end=end, aggregation_type="month_to_date", granularity="daily", group_by=list(dimensions)
+    )
+    return month_to_date_groups(body, start)
+
+
+def month_drivers(
+    hook: LaunchDarklyUsageHook,
+    metric: str,
+    month: str,
+    *,
+    top: int = 3,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, Any] | None:
+    """Who drove a month's growth against the previous month (two requests), for reports: the
+    :meth:`~airflow_provider_ldusage.budgets.attribution.Attribution.as_dict` of the ranking, or ``None``
+    where the metric offers no ``groupBy`` or there is no data.
+
+    :param hook: the hook to ask with.
+    :param metric: a budget metric name.
+    :param month: ``YYYY-MM``.
+    :param top: how many groups to keep.
+    :param labels: dimension -> value -> label, as for the operator's ``labels``.
+    """
+    endpoint, _ = budget_endpoint(metric)
+    dimensions = group_dimensions(endpoint)
+    if not dimensions:
+        return None
+    year, number = parse_month(month)
+    start = datetime(year, number, 1, tzinfo=_UTC)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=_UTC)
+    current = fetch_groups(hook, endpoint, start, end, dimensions)
+    if not current:
+        return None
+    previous = fetch_groups(hook, endpoint, *previous_period(start, end), dimensions)
+    drivers = growth_drivers(current, previous, max(current), top)
+    return drivers.as_dict(check_labels(labels)) if drivers is not None else None
+
+
+def previous_period(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The same days of the previous month: its 1st up to as many days as ``start``..``end`` spans (at
+    most the whole month)."""
+    first = datetime(start.year - (start.month == 1), (start.month - 2) % 12 + 1, 1, tzinfo=_UTC)
+    return first, min(start, first + (end - start))
+
+
+def month_to_date_groups(body: Mapping[str, Any], start: datetime) -> Grouped:
+    """Per UTC day of ``start``'s month: (group, month-to-date value) of every series of a grouped
+    response (the group is the series' metadata, values as text)."""
+    metadata = body.get("metadata", [])
+    out: Grouped = {}
+    for point in body.get("series", []):
+        when = datetime.fromtimestamp(point["time"] / 1000, _UTC)
+        if (when.year, when.month) != (start.year, start.month):
+            continue
+        out[when.date()] = [
+            ({str(k): str(v) for k, v in metadata[int(i)].items()}, float(v))
+            for i, v in point.items()
+            if i != "time" and v is not None and int(i) < len(metadata)
+        ]
+    return out
+
+
+def growth_drivers(current: Grouped, previous: Grouped, last_day: date, top: int) -> Attribution | None:
+    """Groups ranked by growth of the month so far against the same days of the previous month."""
+    from airflow_provider_ldusage.budgets.attribution import rank_growth
+
+    if last_day not in current or not previous:
+        return None
+    day = max((d for d in previous if d.day <= last_day.day), default=None)
+    if day is None:
+        return None
+    period = (
+        f"{last_day.replace(day=1).isoformat()}..{last_day.isoformat()} against "
+        f"{day.replace(day=1).isoformat()}..{day.isoformat()}"
+    )
+    return rank_growth(current[last_day], previous[day], top=top, min_share=_MIN_SHARE, period=period)
+
+
+def spike_drivers(current: Grouped, spike: Spike, top: int) -> Attribution | None:
+    """Groups ranked by how far the spike day's increment exceeds what each group's share of the week
+    before would have added (the shares of the prediction the spike is measured against)."""
+    from airflow_provider_ldusage.budgets.attribution import rank_growth
+
+    days = sorted(d for d in current if d < spike.day)
+    if spike.day not in current or not days:
+        return None
+
+    def values(day: date | None) -> dict[tuple[tuple[str, str], ...], float]:
+        if day is None:
+            return {}
+        return {tuple(sorted(g.items())): v for g, v in current[day]}
+
+    today, yesterday = values(spike.day), values(days[-1])
+    week_ago = values(days[-8]) if len(days) >= 8 else {}
+    week = {k: yesterday.get(k, 0.0) - week_ago.get(k, 0.0) for k in set(yesterday) | set(week_ago)}
+    total = sum(v for v in week.values() if v > 0)
+    added = [(dict(k), today.get(k, 0.0) - yesterday.get(k, 0.0)) for k in set(today) | set(yesterday)]
+    baseline = [
+        (dict(k), spike.expected * max(0.0, v) / total if total > 0 else 0.0) for k, v in week.items()
+    ]
+    period = f"{spike.day.isoformat()} against its prediction"
+    return rank_growth(added, baseline, top=top, min_share=_MIN_SHARE, period=period)
+
+
 def verdict_for(
-    name: str, operation_id: str, limit: float, thresholds: tuple[float, ...], forecast: MonthEndForecast
+    name: str,
+    operation_id: str,
+    limit: float,
+    thresholds: tuple[float, ...],
+    forecast: MonthEndForecast,
+    spike: Spike | None = None,
 ) -> dict[str, Any]:
-    """One metric's verdict (JSON-ready) from its forecast."""
+    """One metric's verdict (JSON-ready) from its forecast (and the spike of its last day, if any)."""
     expected = forecast.expected
     crossed = None
     if expected is not None:
@@ -391,7 +607,16 @@ def verdict_for(
         "status": status,
         "message": message,
         "note": forecast.note,
+        "drivers": None,
+        "spike": None if spike is None else {**spike.as_dict(), "message": _spike_message(name, spike)},
     }
+
+
+def _spike_message(name: str, spike: Spike) -> str:
+    return (
+        f"{name} spike on {spike.day.isoformat()}: +{_fmt(spike.increment)} in the day against "
+        f"{_fmt(spike.expected)} expected (at most {_fmt(spike.high)})"
+    )
 
 
 def format_table(verdict: Mapping[str, Any]) -> str:
@@ -445,8 +670,25 @@ def _event_extra(verdict: Mapping[str, Any]) -> dict[str, Any]:
                 }
                 for name, m in verdict["metrics"].items()
             },
+            # Who drives each crossing and spike: label, growth and share of the increase.
+            "drivers": {
+                name: _top(m["drivers"]) for name, m in verdict["metrics"].items() if m["drivers"] is not None
+            },
+            "spikes": {
+                name: {"day": m["spike"]["day"], "excess": m["spike"]["excess"], **_spike_top(m["spike"])}
+                for name, m in verdict["metrics"].items()
+                if m["spike"] is not None
+            },
         }
     )
+
+
+def _top(drivers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [{k: c[k] for k in ("label", "growth", "share")} for c in drivers["contributors"]]
+
+
+def _spike_top(spike: Mapping[str, Any]) -> dict[str, Any]:
+    return {"drivers": _top(spike["drivers"])} if spike.get("drivers") else {}
 
 
 def _check_on_breach(value: object) -> OnBreach:

@@ -10,8 +10,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue
-
 from airflow_provider_ldusage.catalogue import endpoint
 from airflow_provider_ldusage.compat import (
     AirflowException,
@@ -19,6 +17,8 @@ from airflow_provider_ldusage.compat import (
     AirflowSensorTimeout,
     AirflowSkipException,
     AirflowTaskTimeout,
+    BaseSensorOperator,
+    PokeReturnValue,
     conf,
 )
 from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID, SETTLE_PERIOD
@@ -35,7 +35,7 @@ from airflow_provider_ldusage.sensors.finality import (
 )
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow_provider_ldusage.compat import Context
 
 #: The task-state-store key under which the sensor keeps its observations between executions.
 STATE_KEY = "ldusage_month_end"

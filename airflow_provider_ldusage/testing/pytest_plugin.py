@@ -16,12 +16,26 @@ if TYPE_CHECKING:
     from airflow_provider_ldusage.testing.emulator import Emulator, EmulatorConfig
 
 
+MARKER = "launchdarkly_emulator"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(**fields): EmulatorConfig fields for the launchdarkly_emulator fixture of a test, e.g. "
+        "projects=1, environments=3, flags=2000",
+    )
+
+
 @pytest.fixture
-def launchdarkly_emulator_config() -> EmulatorConfig:
-    """The emulator's configuration; override this fixture to change seed, clock, budgets..."""
+def launchdarkly_emulator_config(request: pytest.FixtureRequest) -> EmulatorConfig:
+    """The emulator's configuration: ``EmulatorConfig()`` with the fields of the test's
+    ``@pytest.mark.launchdarkly_emulator(...)`` marker (``flags=2000``, ``seed=7``...), if any; override
+    this fixture to build it yourself."""
     from airflow_provider_ldusage.testing.emulator.config import EmulatorConfig
 
-    return EmulatorConfig()
+    marker = request.node.get_closest_marker(MARKER)
+    return EmulatorConfig(**(marker.kwargs if marker else {}))
 
 
 @pytest.fixture

@@ -8,11 +8,21 @@ plain batched inserts. The column types come from the layouts in
 :mod:`airflow_provider_ldusage.landing.schema` (:data:`COLUMN_TYPES`), so the DDL is written once for every
 column.
 
+Names: table and column names are plain identifiers (checked), quoted in every statement so a reserved word
+(``order``, ``user``; MySQL's ``delayed``) is a name like any other: SQLite and PostgreSQL get ``"name"``
+in lower case (what an unquoted name means there, so a table made by hand without quotes is the same
+table), other databases their hook's ``escape_word_format`` for the words their SQLAlchemy dialect
+reserves. Temporary schemas (``temp``, ``pg_temp``) are refused: their tables end with the load's
+connection.
+
 The replacement rule: a series object replaces the rows of its endpoint and filter set whose bucket time
 lies in its window, and a row of the object outside its window (rare: LaunchDarkly answering with a bucket
 the window only touches) replaces just its own bucket of its own series; a list object replaces the rows
 of its endpoint, filter set and window (or as-of instant). An object with no rows still replaces its
-window: LaunchDarkly said there is nothing there.
+window: LaunchDarkly said there is nothing there. The endpoint, filter set and window are the ones its
+rows say (its manifest's, which the writer took from the rows; for an object without one, its first
+row's), never only its file name: an object copied under another name replaces what its rows are, and a
+row of another identity in the same object refuses the load.
 """
 
 from __future__ import annotations
@@ -20,8 +30,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -29,14 +40,17 @@ from typing import Any, Literal
 from airflow_provider_ldusage.exceptions import (
     LaunchDarklyUsageConfigError,
     LaunchDarklyUsageError,
+    LaunchDarklyUsageIntegrityError,
     LaunchDarklyUsageValidationError,
 )
-from airflow_provider_ldusage.landing.schema import Column, Layout, columns_of
+from airflow_provider_ldusage.landing.schema import SCHEMA_VERSION, Column, Layout, columns_of
+
+log = logging.getLogger(__name__)
 
 Dialect = Literal["sqlite", "postgresql", "generic"]
 DIALECTS: tuple[Dialect, ...] = ("sqlite", "postgresql", "generic")
 
-#: Logical type (schema.py) -> SQL type, per dialect.
+#: Logical type (landing/schema.py) -> SQL type, per dialect.
 COLUMN_TYPES: dict[Dialect, dict[str, str]] = {
     # SQLite: ISO-8601 text sorts and compares as time; NUMERIC keeps integers integers and floats floats.
     "sqlite": {
@@ -69,6 +83,8 @@ COLUMN_TYPES: dict[Dialect, dict[str, str]] = {
 SERIES_KEY = ("endpoint", "filter_set", "time", "series_key")
 LIST_KEY = ("endpoint", "filter_set", "window_start", "as_of")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$")
+#: Schemas whose tables live only as long as the connection that made them (SQLite, PostgreSQL).
+_TEMPORARY = re.compile(r"^(temp|pg_temp(_\d+)?)$", re.IGNORECASE)
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 
 
@@ -84,25 +100,74 @@ def check_table_name(parameter: str, name: object) -> str:
             name,
             "a table name: letters, digits and _, optionally schema-qualified (analytics.usage)",
         )
+    schema = name.rpartition(".")[0]
+    if _TEMPORARY.match(schema):
+        raise LaunchDarklyUsageValidationError(
+            parameter,
+            name,
+            f"a table in a permanent schema, not {schema!r}: a temporary table ends with the load's "
+            "connection, so the rows would be gone as soon as the load committed; name the table alone "
+            "(launchdarkly_usage) or in a permanent schema (analytics.launchdarkly_usage)",
+        )
     return name
 
 
-def ddl(dialect: Dialect, layout: Layout, table: str) -> list[str]:
-    """The statements that create ``table`` for ``layout`` in ``dialect``: the table and its index."""
+#: Quotes one identifier for a dialect.
+Quote = Callable[[str], str]
+
+
+def quoting(dialect: Dialect, escape_format: str | None = None, reserved: Iterable[str] = ()) -> Quote:
+    """The quoting of identifiers in ``dialect``.
+
+    SQLite and PostgreSQL: every identifier in double quotes, lower-cased — what the unquoted name means
+    in both (PostgreSQL folds unquoted names to lower case; SQLite ignores their case), so quoting changes
+    nothing but lets a reserved word be a name. Other databases: ``escape_format`` (the hook's
+    ``escape_word_format``, such as MySQL's backticks) for the ``reserved`` words, other names unquoted.
+    """
+    if dialect in ("sqlite", "postgresql"):
+        return lambda word: '"' + word.lower() + '"'
+    words = {w.upper() for w in reserved}
+    if not escape_format or "{}" not in escape_format:
+        return lambda word: word
+    return lambda word: escape_format.format(word) if word.upper() in words else word
+
+
+def quoted(name: str, quote: Quote) -> str:
+    """A possibly schema-qualified table name, each part quoted."""
+    return ".".join(quote(part) for part in name.split("."))
+
+
+def ddl(dialect: Dialect, layout: Layout, table: str, quote: Quote | None = None) -> list[str]:
+    """The statements that create ``table`` for ``layout`` in ``dialect``: the table and its index.
+
+    :param quote: how identifiers are quoted (default: the dialect's :func:`quoting`).
+    """
+    q = quote or quoting(dialect)
     types = COLUMN_TYPES[dialect]
     lines = ",\n".join(
-        f"    {c.name} {types[c.type]}{'' if c.nullable else ' NOT NULL'}" for c in columns_of(layout)
+        f"    {q(c.name)} {types[c.type]}{'' if c.nullable else ' NOT NULL'}" for c in columns_of(layout)
     )
     schema, _, bare = table.rpartition(".")
     # SQLite names the index's schema on the index (CREATE INDEX main.x ON t); the others on the table.
+    index_name = q(f"{bare}_key")
     name, target = (
-        (f"{schema}.{bare}_key", bare) if schema and dialect == "sqlite" else (f"{bare}_key", table)
+        (f"{q(schema)}.{index_name}", q(bare))
+        if schema and dialect == "sqlite"
+        else (index_name, quoted(table, q))
     )
-    if layout == "series":
-        index = f"CREATE UNIQUE INDEX {name} ON {target} ({', '.join(SERIES_KEY)})"
-    else:
-        index = f"CREATE INDEX {name} ON {target} ({', '.join(LIST_KEY)})"
-    return [f"CREATE TABLE {table} (\n{lines}\n)", index]
+    key = SERIES_KEY if layout == "series" else LIST_KEY
+    unique = "UNIQUE " if layout == "series" else ""
+    index = f"CREATE {unique}INDEX {name} ON {target} ({', '.join(q(c) for c in key)})"
+    return [f"CREATE TABLE {quoted(table, q)} (\n{lines}\n)", index]
+
+
+def migration(dialect: Dialect, layout: Layout, table: str, quote: Quote | None = None) -> list[str]:
+    """The statements that bring ``table`` of the version-1 ``layout`` to the current one: an
+    ``ALTER TABLE … ADD COLUMN`` per column added since (nullable; existing rows get null)."""
+    q = quote or quoting(dialect)
+    types = COLUMN_TYPES[dialect]
+    added = columns_of(layout)[len(columns_of(layout, 1)) :]
+    return [f"ALTER TABLE {quoted(table, q)} ADD COLUMN {q(c.name)} {types[c.type]}" for c in added]
 
 
 def db_api_hook(conn_id: str) -> Any:
@@ -120,7 +185,7 @@ def db_api_hook(conn_id: str) -> Any:
             "Loading into SQL needs apache-airflow-providers-common-sql: "
             "pip install 'airflow-provider-ldusage[sql]' (and the database's provider)"
         ) from error
-    from airflow.sdk import BaseHook
+    from airflow_provider_ldusage.compat import BaseHook
 
     hook = BaseHook.get_connection(conn_id).get_hook()
     if not isinstance(hook, DbApiHook):
@@ -130,6 +195,20 @@ def db_api_hook(conn_id: str) -> Any:
             f"a connection whose hook is a common.sql DbApiHook (its hook is a {type(hook).__name__})",
         )
     return hook
+
+
+def hook_quoting(hook: Any, dialect: Dialect) -> Quote:
+    """The quoting of identifiers for ``hook``'s database (:func:`quoting`): for ``generic``, the hook's
+    ``escape_word_format`` (common.sql; a connection extra can set it) for the words the hook's SQLAlchemy
+    dialect reserves (none known without SQLAlchemy's dialect: names stay unquoted)."""
+    if dialect != "generic":
+        return quoting(dialect)
+    try:
+        escape_format = str(getattr(hook, "escape_word_format", "") or "")
+        reserved = set(getattr(hook, "reserved_words", ()) or ())
+    except Exception:  # a hook that cannot build its SQLAlchemy dialect
+        escape_format, reserved = "", set()
+    return quoting(dialect, escape_format, reserved)
 
 
 def dialect_of(hook: Any) -> Dialect:
@@ -242,6 +321,38 @@ class LoadResult:
     table: str
     inserted: int
     deleted: int
+    filter_set: str = ""
+    verified: bool = False
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What an object's rows are: the endpoint, filter set and window (or as-of instant) a load replaces."""
+
+    endpoint: str
+    filter_set: str
+    window_start: str | None
+    window_end: str | None
+    as_of: str | None
+
+
+def identity_of(obj: Any, first: dict[str, Any] | None) -> Identity:
+    """The identity of ``obj``'s rows: its integrity record's (the writer took it from the rows), else its
+    first row's, else (an object without a record and without rows) its name's."""
+    record = obj.integrity
+    if record and record.get("endpoint") and record.get("filter_set"):
+        source: Any = record
+    elif first is not None:
+        source = first
+    else:
+        return Identity(obj.endpoint, obj.filter_set, obj.window_start, obj.window_end, obj.as_of)
+    return Identity(
+        str(source["endpoint"]),
+        str(source["filter_set"]),
+        source.get("window_start"),
+        source.get("window_end"),
+        source.get("as_of") if obj.layout == "list" else None,
+    )
 
 
 @dataclass
@@ -260,8 +371,22 @@ class Loader:
     placeholder: str
     fast_path: bool = True
     batch_size: int = 5000
+    quote: Quote | None = None
     created: list[str] = field(default_factory=list)
+    migrated: list[str] = field(default_factory=list)
     method: str = "executemany"
+
+    def __post_init__(self) -> None:
+        if self.quote is None:
+            self.quote = quoting(self.dialect)
+
+    def _q(self, word: str) -> str:
+        assert self.quote is not None
+        return self.quote(word)
+
+    def _table(self, table: str) -> str:
+        assert self.quote is not None
+        return quoted(table, self.quote)
 
     # --- tables -----------------------------------------------------------------------------------------
 
@@ -272,24 +397,49 @@ class Loader:
         upper case), so the table is looked up, and its columns compared, without regard to case.
         """
         schema, _, bare = table.rpartition(".")
-        if self.dialect == "sqlite":
-            self.cursor.execute(f"PRAGMA {schema + '.' if schema else ''}table_info({bare})")
-            return [str(_first(row, 1)).lower() for row in self.cursor.fetchall()]
+        if self.dialect == "sqlite":  # the table-valued pragma takes the names as parameters
+            self.cursor.execute(
+                "SELECT name FROM pragma_table_info(?, ?) ORDER BY cid",
+                (bare.lower(), schema.lower() or "main"),
+            )
+            return [str(_first(row, 0)).lower() for row in self.cursor.fetchall()]
+        if self.dialect != "postgresql" and not schema:
+            return self._visible_columns(table, bare)
         mark = self.placeholder
         if self.dialect == "postgresql":  # unquoted identifiers fold to lower case
             name = f"table_name = {mark}"
             where = f"table_schema = {mark}" if schema else "table_schema = current_schema()"
-            parameters: tuple[str, ...] = (bare.lower(), schema.lower()) if schema else (bare.lower(),)
         else:
-            name = f"LOWER(table_name) = {mark}"
-            where = f"LOWER(table_schema) = {mark}" if schema else "1 = 1"
-            parameters = (bare.lower(), schema.lower()) if schema else (bare.lower(),)
+            name, where = f"LOWER(table_name) = {mark}", f"LOWER(table_schema) = {mark}"
+        parameters: tuple[str, ...] = (bare.lower(), schema.lower()) if schema else (bare.lower(),)
         self.cursor.execute(
             "SELECT column_name FROM information_schema.columns "
             f"WHERE {name} AND {where} ORDER BY ordinal_position",
             parameters,
         )
         return [str(_first(row, 0)).lower() for row in self.cursor.fetchall()]
+
+    def _visible_columns(self, table: str, bare: str) -> list[str]:
+        """The columns of the unqualified ``table`` this load's statements would write, as the database
+        resolves the name for them (its current schema, search path, database): information_schema alone
+        would also list same-named tables of other schemas and databases."""
+        try:
+            self.cursor.execute(
+                f"SELECT 1 FROM information_schema.tables WHERE LOWER(table_name) = {self.placeholder}",
+                (bare.lower(),),
+            )
+            anywhere = bool(self.cursor.fetchall())
+        except Exception:  # a database without information_schema: ask the table itself
+            anywhere = True
+        if not anywhere:  # no probe of a missing table: some databases abort the transaction on its error
+            return []
+        try:
+            self.cursor.execute(f"SELECT * FROM {self._table(table)} WHERE 1 = 0")
+        except Exception:  # the driver's own "no such table": only other schemas have one of that name
+            return []
+        described = self.cursor.description or ()
+        self.cursor.fetchall()
+        return [str(_first(column, 0)).lower() for column in described]
 
     def lock(self, table: str) -> None:
         """Serialise loads into ``table`` until this transaction ends (PostgreSQL: a transaction-level
@@ -303,23 +453,38 @@ class Loader:
             self.cursor.fetchall()
 
     def ensure_table(self, table: str, layout: Layout, create: bool) -> None:
-        """Create ``table`` when missing (if allowed); refuse a table whose columns are another layout's."""
+        """Create ``table`` when missing (if allowed); bring a table of the version-1 layout to the current
+        one (``ALTER TABLE … ADD COLUMN``, in the load's transaction; with ``create=False`` refuse, showing
+        the statements); refuse a table whose columns are another layout's."""
         expected = [c.name for c in columns_of(layout)]
         found = self.existing_columns(table)
         if found == expected:
             return
+        if found == [c.name for c in columns_of(layout, 1)]:
+            statements = migration(self.dialect, layout, table, self.quote)
+            if not create:
+                raise LaunchDarklyUsageError(
+                    f"Table {table} has the {layout} layout of version 1, without the columns added in "
+                    f"version {SCHEMA_VERSION}; with create_table=False the loader does not change it. Run "
+                    f"{'; '.join(statements)} (existing rows get null: not recorded), or set "
+                    "create_table=True to let the load add them. Nothing was loaded."
+                )
+            for statement in statements:
+                self.cursor.execute(statement)
+            self.migrated.append(table)
+            return
         if found:
             raise LaunchDarklyUsageError(
-                f"Table {table} has the columns {found}, not the {layout} layout version 1 {expected}: it "
-                "was created by another release or by hand. Nothing was loaded. Migrate it or load into "
-                "another table (docs: Loading into SQL, 'Schema versions')."
+                f"Table {table} has the columns {found}, not the {layout} layout version {SCHEMA_VERSION} "
+                f"{expected}: it was created by another release or by hand. Nothing was loaded. Migrate it "
+                "or load into another table (docs: Loading into SQL, 'Schema versions')."
             )
         if not create:
             raise LaunchDarklyUsageError(
                 f"Table {table} does not exist and create_table=False; create it with the DDL in the docs "
                 "(Loading into SQL) or set create_table=True"
             )
-        for statement in ddl(self.dialect, layout, table):
+        for statement in ddl(self.dialect, layout, table, self.quote):
             self.cursor.execute(statement)
         self.created.append(table)
 
@@ -327,69 +492,86 @@ class Loader:
 
     def replace(self, table: str, obj: Any) -> LoadResult:
         """Delete what ``obj`` (a :class:`~airflow_provider_ldusage.landing.reading.LandedObject`) replaces,
-        then insert its rows."""
-        deleted = self._delete(table, obj)
+        then insert its rows.
+
+        What it replaces is what its rows are (:func:`identity_of`); every row must say the same, and the
+        object must match its integrity record (rows, bytes, SHA-256), checked as the last row is read:
+        else the error rolls the whole load back.
+        """
+        rows = obj.rows()
+        first = next(rows, None)
+        identity = identity_of(obj, first)
+        if (identity.endpoint, identity.filter_set) != (obj.endpoint, obj.filter_set):
+            log.warning(
+                "%s is named %s/%s but its rows are %s/%s: loaded as what its rows are",
+                obj.uri,
+                obj.endpoint,
+                obj.filter_set,
+                identity.endpoint,
+                identity.filter_set,
+            )
+        stream = _same_identity(rows if first is None else _chain(first, rows), identity, obj)
+        verified = obj.integrity is not None
+        deleted = self._delete(table, obj.layout, identity, obj.uri)
         if obj.layout != "series":
-            return LoadResult(obj.uri, table, self._insert(table, obj.layout, obj.rows()), deleted)
+            inserted = self._insert(table, obj.layout, stream)
+            return LoadResult(obj.uri, table, inserted, deleted, identity.filter_set, verified)
+        assert identity.window_start is not None and identity.window_end is not None  # _delete checked
         # One streaming pass: rows inside the window go straight in (the window was just cleared); the rare
         # rows outside it are kept aside and replace exactly their own bucket and series afterwards.
         outside: list[dict[str, Any]] = []
         inserted = self._insert(
-            table, "series", _inside(obj.rows(), obj.window_start, obj.window_end, outside)
+            table, "series", _inside(stream, identity.window_start, identity.window_end, outside)
         )
         if outside:
-            mark = self.placeholder
-            keys = [(obj.endpoint, obj.filter_set, r["time"], r["series_key"]) for r in outside]
+            mark, q = self.placeholder, self._q
+            keys = [(identity.endpoint, identity.filter_set, r["time"], r["series_key"]) for r in outside]
             for key in keys:
                 self.cursor.execute(
-                    f"DELETE FROM {table} WHERE endpoint = {mark} AND filter_set = {mark} "
-                    f"AND time = {mark} AND series_key = {mark}",
+                    f"DELETE FROM {self._table(table)} WHERE {q('endpoint')} = {mark} AND "
+                    f"{q('filter_set')} = {mark} AND {q('time')} = {mark} AND {q('series_key')} = {mark}",
                     key,
                 )
                 deleted += max(self.cursor.rowcount or 0, 0)
             inserted += self._insert(table, "series", outside)
-        return LoadResult(obj.uri, table, inserted, deleted)
+        return LoadResult(obj.uri, table, inserted, deleted, identity.filter_set, verified)
 
-    def _delete(self, table: str, obj: Any) -> int:
-        mark = self.placeholder
-        if obj.layout == "series":
-            if obj.window_start is None or obj.window_end is None:  # the operator refuses these earlier
-                raise LaunchDarklyUsageError(f"{obj.uri}: a series object without a window cannot be loaded")
-            sql = (
-                f"DELETE FROM {table} WHERE endpoint = {mark} AND filter_set = {mark} "
-                f"AND time >= {mark} AND time < {mark}"
-            )
-            self.cursor.execute(sql, (obj.endpoint, obj.filter_set, obj.window_start, obj.window_end))
-        elif obj.window_start is not None:
-            sql = (
-                f"DELETE FROM {table} WHERE endpoint = {mark} AND filter_set = {mark} "
-                f"AND window_start = {mark} AND window_end = {mark}"
-            )
-            self.cursor.execute(sql, (obj.endpoint, obj.filter_set, obj.window_start, obj.window_end))
+    def _delete(self, table: str, layout: Layout, identity: Identity, uri: str) -> int:
+        mark, q = self.placeholder, self._q
+        where = (
+            f"DELETE FROM {self._table(table)} WHERE {q('endpoint')} = {mark} AND {q('filter_set')} = {mark}"
+        )
+        head = (identity.endpoint, identity.filter_set)
+        if layout == "series":
+            if identity.window_start is None or identity.window_end is None:  # the operator refuses these
+                raise LaunchDarklyUsageError(f"{uri}: a series object without a window cannot be loaded")
+            sql = f"{where} AND {q('time')} >= {mark} AND {q('time')} < {mark}"
+            self.cursor.execute(sql, (*head, identity.window_start, identity.window_end))
+        elif identity.window_start is not None:
+            sql = f"{where} AND {q('window_start')} = {mark} AND {q('window_end')} = {mark}"
+            self.cursor.execute(sql, (*head, identity.window_start, identity.window_end))
         else:
-            sql = (
-                f"DELETE FROM {table} WHERE endpoint = {mark} AND filter_set = {mark} "
-                f"AND window_start IS NULL AND as_of = {mark}"
-            )
-            self.cursor.execute(sql, (obj.endpoint, obj.filter_set, obj.as_of))
+            sql = f"{where} AND {q('window_start')} IS NULL AND {q('as_of')} = {mark}"
+            self.cursor.execute(sql, (*head, identity.as_of))
         count = self.cursor.rowcount
         return count if isinstance(count, int) and count >= 0 else 0
 
     def _insert(self, table: str, layout: Layout, rows: Iterable[dict[str, Any]]) -> int:
         columns = columns_of(layout)
-        names = ", ".join(c.name for c in columns)
+        names = ", ".join(self._q(c.name) for c in columns)
         tuples = records(rows, columns, self.dialect)
         if self.fast_path and self.dialect == "postgresql":
             copied = self._copy(table, names, tuples)
             if copied is not None:
                 return copied
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join([self.placeholder] * len(columns))})"
+        marks = ", ".join([self.placeholder] * len(columns))
+        sql = f"INSERT INTO {self._table(table)} ({names}) VALUES ({marks})"
         return insert_batches(self.cursor, sql, tuples, self.batch_size)
 
     def _copy(self, table: str, names: str, tuples: Iterator[tuple]) -> int | None:
         """``COPY`` the tuples in (psycopg2 ``copy_expert`` or psycopg 3 ``copy``); the row count, or None
         when the driver has neither."""
-        statement = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        statement = f"COPY {self._table(table)} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
         stream = CsvStream(tuples)
         if hasattr(self.cursor, "copy_expert"):  # psycopg2
             try:
@@ -431,6 +613,31 @@ def _first(row: Any, index: int) -> Any:
     if isinstance(row, dict):
         return list(row.values())[index]
     return row[index]
+
+
+def _chain(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    yield first
+    yield from rest
+
+
+def _same_identity(rows: Iterable[dict[str, Any]], identity: Identity, obj: Any) -> Iterator[dict[str, Any]]:
+    """The rows, each checked to be of ``identity`` (an object is one endpoint, filter set and window)."""
+    endpoint, filter_set = identity.endpoint, identity.filter_set
+    start, end = identity.window_start, identity.window_end
+    for position, row in enumerate(rows):
+        if (
+            row["endpoint"] != endpoint
+            or row["filter_set"] != filter_set
+            or row["window_start"] != start
+            or row["window_end"] != end
+        ):
+            raise LaunchDarklyUsageIntegrityError(
+                f"{obj.uri}: row {position} is of {row['endpoint']}/{row['filter_set']} "
+                f"{row['window_start']}..{row['window_end']}, the object's rows are of {endpoint}/"
+                f"{filter_set} {start}..{end}: one object holds one endpoint, filter set and window. "
+                "Nothing was loaded."
+            )
+        yield row
 
 
 def _inside(

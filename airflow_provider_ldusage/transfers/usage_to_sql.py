@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
-
+from airflow_provider_ldusage.compat import BaseOperator
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageValidationError
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow_provider_ldusage.compat import Context
 
 DEFAULT_TABLE = "launchdarkly_usage"
 DEFAULT_LIST_TABLE = "launchdarkly_usage_lists"
@@ -32,14 +31,18 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
     everything back, so the tables are exactly as they were. Re-runs, ``lookback`` refreshes and backfills
     over overlapping windows therefore never duplicate a row. Concurrent loads into one table queue (SQLite:
     ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-level advisory lock per table). PostgreSQL gets ``COPY``;
-    other databases batched ``executemany``. Every argument, and every object's name, is checked before the
-    database is touched.
+    other databases batched ``executemany``. Every argument, every object's name and every object's size
+    against its integrity record (:mod:`airflow_provider_ldusage.landing.integrity`) is checked before the
+    database is touched; each object's row count and SHA-256 are checked as its last row is read, inside
+    the transaction, so a truncated or changed object fails the load and changes nothing. What an object
+    replaces is what its rows are (endpoint, filter set, window), not what its file name says.
 
     :param sql_conn_id: any connection whose hook is a ``common.sql`` ``DbApiHook`` (sqlite, postgres, …;
         templated).
     :param source: what to load (templated): a usage operator's XCom summary, a list of them (a mapped
         task's output, several tasks' outputs; nested lists are flattened; a summary's ``lookback``
-        windows are loaded too, before it), or object paths/URIs. ``None`` items (skipped mapped tasks)
+        windows are loaded too, before it; a fan-out's summary brings every object its manifest lists),
+        or object paths/URIs. ``None`` items (skipped mapped tasks)
         are ignored; a summary or list rendered as text by a template (JSON or Python's ``repr``) is read
         back.
     :param table: the series table (templated; optionally schema-qualified).
@@ -48,6 +51,9 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
     :param fast_path: use PostgreSQL's ``COPY`` where available (default); ``False`` forces
         ``executemany`` (for comparison, or a proxy that refuses ``COPY``).
     :param batch_size: rows per ``executemany`` call.
+    :param allow_unverified: load objects that have no integrity record (landed by 0.3.0 or earlier, or
+        copied without their ``.<name>.<sha256>.integrity.json``), each with a warning; default ``False``
+        refuses them before the database is touched, since nothing would show that they are complete.
     """
 
     template_fields: Sequence[str] = ("sql_conn_id", "source", "table", "list_table")
@@ -63,6 +69,7 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
         create_table: bool = True,
         fast_path: bool = True,
         batch_size: int = 5000,
+        allow_unverified: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -70,7 +77,12 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
             raise LaunchDarklyUsageValidationError("sql_conn_id", sql_conn_id, "a connection id")
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise LaunchDarklyUsageValidationError("batch_size", batch_size, "an integer >= 1")
-        for name, flag in (("create_table", create_table), ("fast_path", fast_path)):
+        flags = (
+            ("create_table", create_table),
+            ("fast_path", fast_path),
+            ("allow_unverified", allow_unverified),
+        )
+        for name, flag in flags:
             if not isinstance(flag, bool):
                 raise LaunchDarklyUsageValidationError(name, flag, "True or False")
         self.sql_conn_id = sql_conn_id
@@ -80,6 +92,7 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
         self.create_table = create_table
         self.fast_path = fast_path
         self.batch_size = batch_size
+        self.allow_unverified = allow_unverified
         if "{{" not in str(table) and "{{" not in str(list_table):
             self._check_tables()  # at DAG parse when the names are plain
 
@@ -94,10 +107,11 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
             )
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_ldusage.transfers._sql import Loader, db_api_hook, dialect_of
+        from airflow_provider_ldusage.transfers._sql import Loader, db_api_hook, dialect_of, hook_quoting
 
         self._check_tables()
         objects = landed_objects(self.source)  # every name checked before the database is touched
+        unverified = self._check_integrity(objects)  # every size too, and the unverified refused
         if not objects:
             self.log.info("Nothing to load: source holds no landed object")
             return {
@@ -109,6 +123,8 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
                 "rows_inserted": 0,
                 "rows_deleted": 0,
                 "created": [],
+                "migrated": [],
+                "unverified": [],
                 "loaded": [],
             }
         hook = db_api_hook(self.sql_conn_id)
@@ -117,7 +133,14 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
         results = []
         try:
             cursor = _begin(conn, dialect)
-            loader = Loader(cursor, dialect, hook.placeholder, self.fast_path, self.batch_size)
+            loader = Loader(
+                cursor,
+                dialect,
+                hook.placeholder,
+                self.fast_path,
+                self.batch_size,
+                hook_quoting(hook, dialect),
+            )
             for layout, table in (("series", self.table), ("list", self.list_table)):  # always this order
                 if any(o.layout == layout for o in objects):
                     loader.lock(table)
@@ -158,10 +181,38 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
             "rows_inserted": inserted,
             "rows_deleted": deleted,
             "created": loader.created,
+            "migrated": loader.migrated,
+            "unverified": unverified,
             "loaded": [
-                {"path": r.uri, "table": r.table, "rows": r.inserted, "replaced": r.deleted} for r in results
+                {
+                    "path": r.uri,
+                    "table": r.table,
+                    "filter_set": r.filter_set,
+                    "rows": r.inserted,
+                    "replaced": r.deleted,
+                    "verified": r.verified,
+                }
+                for r in results
             ],
         }
+
+    def _check_integrity(self, objects: list[Any]) -> list[str]:
+        """Before the database: each object's size against its integrity record; objects without a record
+        refused, or with ``allow_unverified`` warned about. Returns the unverified objects' URIs."""
+        unverified = [obj.uri for obj in objects if obj.check() is None]
+        if unverified and not self.allow_unverified:
+            more = f" (and {len(unverified) - 1} more)" if len(unverified) > 1 else ""
+            raise LaunchDarklyUsageValidationError(
+                "source",
+                unverified[0] + more,
+                "objects with their integrity record (.<name>.<sha256>.integrity.json beside them, written "
+                "since 0.4.0), so a truncated object cannot replace a window with fewer rows; this one has "
+                "none (landed by 0.3.0 or earlier, or copied without it): re-land it, or load it unverified "
+                "with allow_unverified=True",
+            )
+        for uri in unverified:
+            self.log.warning("%s has no integrity record: loaded unverified (allow_unverified=True)", uri)
+        return unverified
 
 
 def landed_objects(source: Any) -> list[Any]:
@@ -207,6 +258,15 @@ def object_locations(source: Any) -> list[str]:
                 found.append(text)
             return
         if isinstance(item, dict):
+            if item.get("batch") and isinstance(item.get("manifest"), str):
+                # A fan-out's summary: its objects are listed in its manifest, not in XCom.
+                from airflow_provider_ldusage.landing.batches import manifest_objects
+
+                try:
+                    found.extend(manifest_objects(item["manifest"]))
+                except ValueError as error:
+                    raise LaunchDarklyUsageValidationError("source", item["manifest"], str(error)) from error
+                return
             for earlier in item.get("lookback") or ():
                 visit(earlier)
             path = item.get("path")

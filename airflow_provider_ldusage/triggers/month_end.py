@@ -10,15 +10,15 @@ it was created with, which can only make the judgement later, never earlier.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
-
 from airflow_provider_ldusage.catalogue import endpoint
+from airflow_provider_ldusage.compat import BaseTrigger, TriggerEvent
 from airflow_provider_ldusage.defaults import DEFAULT_CONN_ID
 from airflow_provider_ldusage.hooks.params import check_json_safe
 from airflow_provider_ldusage.sensors.finality import (
@@ -117,7 +117,10 @@ class LaunchDarklyMonthEndTrigger(BaseTrigger):
         yield TriggerEvent(event)
 
     async def _observe_until_done(self) -> dict[str, Any]:
-        from airflow_provider_ldusage.hooks.usage_async import LaunchDarklyUsageAsyncHook
+        # Nothing slow on the triggerer's event loop: the first import of the hook (httpx and the
+        # catalogue) and each judgement of a body run in a worker thread.
+        hooks = await asyncio.to_thread(importlib.import_module, "airflow_provider_ldusage.hooks.usage_async")
+        async_hook = hooks.LaunchDarklyUsageAsyncHook
 
         window = MonthWindow.parse(self.month)
         found = endpoint(self.operation)
@@ -125,7 +128,7 @@ class LaunchDarklyMonthEndTrigger(BaseTrigger):
         cumulative = is_cumulative(found, arguments)
         rule = self.rule
         state = FinalityState.from_json(self.state)
-        hook = LaunchDarklyUsageAsyncHook(self.launchdarkly_conn_id, sleep=self._sleep, **self.hook_params)
+        hook = async_hook(self.launchdarkly_conn_id, sleep=self._sleep, **self.hook_params)
         hook.build(self.operation, **arguments)  # a bad argument fails before any request
         verdict: Verdict | None = None
         # Handed over by the sensor right after its own poke: the next observation is one interval away.
@@ -138,7 +141,8 @@ class LaunchDarklyMonthEndTrigger(BaseTrigger):
                 await self._sleep(max(0.0, min(self.poll_interval, remaining)))
             body = await hook.call(self.operation, **arguments)
             at = hook.last_server_time or datetime.now(timezone.utc)
-            verdict, state, result = assess(
+            judged, state, result = await asyncio.to_thread(
+                assess,
                 rule=rule,
                 window=window,
                 state=state,
@@ -148,12 +152,13 @@ class LaunchDarklyMonthEndTrigger(BaseTrigger):
                 filters=self.filters,
                 cumulative=cumulative,
             )
-            self.log.info("%s %s as of %s: %s", self.operation, window.label, at.isoformat(), verdict.reason)
+            verdict = judged
+            self.log.info("%s %s as of %s: %s", self.operation, window.label, at.isoformat(), judged.reason)
             if result is not None:
                 return {
                     "status": "success",
                     "result": result,
-                    "verdict": verdict.to_json(),
+                    "verdict": judged.to_json(),
                     "state": state.to_json(),
                 }
 

@@ -422,15 +422,10 @@ class ConnectionFields(_Generated):
         }
         for name, spec in ctype["conn-fields"].items():
             schema = spec["schema"]
-            bounds = f" Form bounds: {schema.get('minimum')}..{schema.get('maximum')}."
-            rows.append(
-                [
-                    f"extra ``{name}``",
-                    spec["label"],
-                    f"``{defaults.get(name, schema.get('default'))}``",
-                    spec["description"] + bounds,
-                ]
-            )
+            numeric = "minimum" in schema
+            bounds = f" Form bounds: {schema.get('minimum')}..{schema.get('maximum')}." if numeric else ""
+            default = f"``{defaults.get(name, schema.get('default'))}``" if numeric else "empty (off)"
+            rows.append([f"extra ``{name}``", spec["label"], default, spec["description"] + bounds])
         hidden = literal_list(behaviour.get("hidden-fields"))
         return [
             *list_table(["Field", "Label in the UI", "Default", "Meaning"], rows, "15 20 15 50"),

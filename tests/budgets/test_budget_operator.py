@@ -67,7 +67,7 @@ def asset_events(uri: str) -> list[dict[str, Any]]:
 
 
 def landed(out: Path) -> tuple[Path, list[dict[str, Any]]]:
-    files = [p for p in out.rglob("*") if p.is_file()]
+    files = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")]
     assert len(files) == 1, files
     assert files[0].parent.parent.name == "usageBudget" and files[0].name.startswith("asof_2026")
     assert not [p for p in out.rglob(".*.tmp")]

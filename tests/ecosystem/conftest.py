@@ -27,9 +27,10 @@ class S3:
     conn_id: str = S3_CONN_ID
 
     def keys(self, prefix: str = "") -> list[str]:
-        """Every visible object key under ``prefix`` (what a reader of the bucket sees)."""
+        """Every object key under ``prefix`` but the integrity records beside landed objects."""
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
-        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+        keys = (item["Key"] for page in pages for item in page.get("Contents", []))
+        return sorted(key for key in keys if not key.endswith(".integrity.json"))
 
     def read(self, key: str) -> bytes:
         return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())

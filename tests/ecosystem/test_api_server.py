@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from airflow_provider_ldusage.defaults import CONN_TYPE, CONNECTION_EXTRAS
+from airflow_provider_ldusage.defaults import CONN_TYPE, CONNECTION_EXTRAS, TEXT_EXTRAS
 from airflow_provider_ldusage.testing.emulator import Emulator, EmulatorConfig
 from tests.ecosystem.servers import airflow_api_server, header_stripping_proxy
 
@@ -104,9 +104,13 @@ def test_the_ui_finds_the_launchdarkly_connection_type_with_its_form(api: ApiCli
     assert standard["password"]["placeholder"].startswith("api-")
     assert all(standard[name]["hidden"] for name in ("login", "port", "url_schema"))
     extra = meta["extra_fields"]
-    assert list(extra) == list(CONNECTION_EXTRAS)
+    assert list(extra) == [*CONNECTION_EXTRAS, *TEXT_EXTRAS]
+    for name, text_field in TEXT_EXTRAS.items():
+        assert extra[name]["schema"]["title"] == text_field.label
+        assert "null" in extra[name]["schema"]["type"]
     for name, field in CONNECTION_EXTRAS.items():
         assert extra[name]["schema"]["title"] == field.label
+        assert "null" in extra[name]["schema"]["type"]  # optional: no red asterisk on the form
         assert extra[name]["description"] == field.description
         assert extra[name]["value"] == field.default
         assert (extra[name]["schema"]["minimum"], extra[name]["schema"]["maximum"]) == (
@@ -148,6 +152,15 @@ def test_a_wrong_token_fails_and_says_the_token_is_invalid(api: ApiClient, emula
     assert "HTTP 401" in message and "Invalid access token" in message
     assert "The access token is invalid, expired or lacks access; check the connection's password" in message
     assert "api-wrong-token-0000" not in message
+
+
+def test_the_test_button_names_the_connection_by_its_base_url(api: ApiClient, emulator: Emulator) -> None:
+    # Airflow tests a copy of the form under a random connection id; the message names what the user typed.
+    result = api.test(form("ldusage_ui_no_token", emulator.url, ""))
+    assert result["status"] is False
+    assert result["message"] == (
+        f"This connection ({emulator.url}) has no API access token: put it in the password field"
+    )
 
 
 def test_a_token_without_usage_access_fails_and_says_its_role_is_missing(

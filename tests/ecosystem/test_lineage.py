@@ -132,7 +132,7 @@ def test_landing_task_reports_endpoint_input_and_landed_output(runs: dict[str, A
     first_row = json.loads(landed.read_text().splitlines()[0])
     assert [f["name"] for f in fields] == list(first_row)  # the rows' columns, in their order
     types = {f["name"]: f["type"] for f in fields}
-    # the version-1 series layout (landing/schema.py), whatever the group_by
+    # the current series layout (landing/schema.py), whatever the group_by
     assert types == {
         "schema_version": "integer",
         "endpoint": "string",
@@ -150,6 +150,8 @@ def test_landing_task_reports_endpoint_input_and_landed_output(runs: dict[str, A
         "fetched_at": "timestamp",
         "data_through": "timestamp",
         "delayed": "boolean",
+        "provisional": "boolean",
+        "final_after": "timestamp",
     }
     stats = target["outputFacets"]["outputStatistics"]
     assert (stats["rowCount"], stats["size"], stats["fileCount"]) == (summary["rows"], summary["bytes"], 1)

@@ -38,8 +38,10 @@ def emu() -> Iterator[Emulator]:
 
 @pytest.fixture(scope="session")
 def emus() -> Iterator[dict[int, Emulator]]:
-    """Emulators with different seeds, for properties that must hold for any account."""
+    """Emulators with different seeds (5: a sized account), for properties that must hold for any account."""
     started = {seed: Emulator(EmulatorConfig(now=NOW, seed=seed)).start() for seed in (2, 3, 4)}
+    sized = EmulatorConfig(now=NOW, seed=5, projects=6, environments=4, flags=400)
+    started[5] = Emulator(sized).start()
     yield started
     for emulator in started.values():
         emulator.stop()

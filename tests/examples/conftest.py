@@ -120,14 +120,16 @@ def expected(
 
 
 def objects(folder: Path) -> list[Path]:
-    """The final objects under ``folder`` (temporaries would be hidden dot-files)."""
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+    """The final objects under ``folder`` (temporaries and integrity records are hidden dot-files)."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 def xcom(dag_run: Any, task_id: str, map_index: int = -1) -> Any:
-    from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
 
+    from tests.airflow_compat import xcom_model, xcom_value
+
+    XComModel = xcom_model()
     with create_session() as session:
         row = (
             session.query(XComModel)
@@ -141,7 +143,7 @@ def xcom(dag_run: Any, task_id: str, map_index: int = -1) -> Any:
             .one()
         )
         value = row.value
-    return json.loads(value) if isinstance(value, str) else value
+    return xcom_value(value)
 
 
 def states(dag_run: Any) -> dict[tuple[str, int], str]:

@@ -10,12 +10,27 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ldusage.testing.emulator import SeriesQuery
+from airflow_provider_ldusage.testing.emulator import EmulatorConfig, SeriesQuery
 
-from .conftest import read_jsonl
+from .conftest import EMULATOR_NOW, read_jsonl
 
 UTC = timezone.utc
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+# A client-side SDK sending a fresh context key per page view in default/production from October 19th.
+RUNAWAY = {
+    "project": "default",
+    "environment": "production",
+    "sdk": "JavaScript",
+    "from_day": "2026-10-19",
+    "extra_per_day": 5000,
+}
+
+
+@pytest.fixture
+def launchdarkly_emulator_config(request: pytest.FixtureRequest) -> EmulatorConfig:
+    return EmulatorConfig(seed=1, now=EMULATOR_NOW, runaway=getattr(request, "param", None))
 
 
 def month_end(emu: Any, operation: str, start: datetime, end: datetime) -> float:
@@ -46,10 +61,46 @@ def test_budget_watch_warns_on_the_metric_heading_past_80_percent(
     assert verdict["service_connection_minutes"]["status"] == "ok"
     assert verdict["service_connection_minutes"]["expected"] == pytest.approx(minutes, rel=0.03)
     assert {v["last_day"] for v in verdict.values()} == {"2026-10-19"}
-    assert [r.operation_id for r in emu.requests if r.operation_id] == [
-        "getMAUClientsideUsage",
-        "getServiceConnectionsUsage",
+    # The series of each metric; the crossing adds client-side MAU split by its groupBy dimensions,
+    # October and September, for the breakdown.
+    assert [(r.operation_id, "groupBy" in dict(r.query)) for r in emu.requests if r.operation_id] == [
+        ("getMAUClientsideUsage", False),
+        ("getMAUClientsideUsage", True),
+        ("getMAUClientsideUsage", True),
+        ("getServiceConnectionsUsage", False),
     ]
+    assert verdict["client_mau"]["drivers"]["contributors"]
+    assert "; driven by +" in verdict["client_mau"]["message"]
+    assert all(v["spike"] is None for v in verdict.values())  # a normal month: no spike
+
+
+@pytest.mark.parametrize("launchdarkly_emulator_config", [RUNAWAY], indirect=True)
+def test_budget_watch_alert_names_a_runaway_sdk(
+    launchdarkly_emulator: Any, example_dags: Any, storage_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = launchdarkly_emulator
+    emu.clock.set(datetime(2026, 10, 20, 12, tzinfo=UTC))
+    account = emu.data.account
+    labels = {
+        "projectId": {p.id: p.key for p in account.projects},
+        "environmentId": {e.id: e.key for e in account.environments},
+    }
+    monkeypatch.setenv("AIRFLOW_VAR_LDUSAGE_DIMENSION_LABELS", json.dumps(labels))
+    monkeypatch.setenv("AIRFLOW_VAR_LDUSAGE_BUDGET_LIMITS", json.dumps({"client_mau": 10**9}))
+    dag_run = example_dags.dags["ldusage_budget_watch"].test(
+        logical_date=datetime(2026, 10, 20, 6, 30, tzinfo=UTC)
+    )
+    # Far from its limit, yet the run fails: the 19th is a spike, and the alert names the SDK.
+    assert dag_run.get_task_instance("budget").state == "failed"
+    (path,) = sorted((storage_root / "budgets").rglob("asof_*.jsonl"))
+    (line,) = read_jsonl(path)
+    assert line["status"] == "ok" and line["drivers"] is None
+    spike = line["spike"]
+    assert spike["day"] == "2026-10-19"
+    top = spike["drivers"]["contributors"][0]
+    assert top["label"].startswith("project `default`, environment `production`, SDK `JavaScript`")
+    assert top["share"] > 0.8
+    assert f"from {top['label']}" in spike["message"]
 
 
 def test_monthly_report_has_a_burn_down_per_metric(

@@ -52,9 +52,12 @@ def test_parsing_the_examples_imports_nothing_heavy_beyond_airflow_sdk() -> None
     assert heavy(parsed - baseline) == set()
     # airflow.sdk itself loads httpx, so the baseline cannot show an httpx import by the examples; the
     # provider's own I/O modules, which would bring it (and requests), must not be loaded at all.
+    # The hook_params check (hooks.params, pure) runs at parse time by design; the hooks package's
+    # __init__ is empty.
     io_modules = (
-        "airflow_provider_ldusage.hooks",
+        "airflow_provider_ldusage.hooks.",
         "airflow_provider_ldusage.triggers",
         "airflow_provider_ldusage.testing",
     )
-    assert {m for m in parsed if m.startswith(io_modules)} == set()
+    parse_time_checks = {"airflow_provider_ldusage.hooks.params"}
+    assert {m for m in parsed if m.startswith(io_modules)} - parse_time_checks == set()

@@ -39,7 +39,10 @@ SDK_VERSION_BODY: dict[str, Any] = {
 class Answer:
     """One scripted answer: ``body`` may be bytes, text or a JSON-able object; ``drop`` closes the
     connection without a response; ``delay`` waits before answering (read-timeout tests);
-    ``content_length`` overrides the header (a larger value plus a closed socket = a body cut short)."""
+    ``content_length`` overrides the header (a larger value plus a closed socket = a body cut short);
+    ``chunks`` (an iterable of bytes, replacing ``body``) is written piece by piece with ``pause`` seconds
+    before each, without a ``Content-Length`` unless one is given (the end is the closed connection), and
+    ``sent`` counts the body bytes the client took before it hung up."""
 
     status: int = 200
     body: Any = None
@@ -48,6 +51,9 @@ class Answer:
     drop: bool = False
     content_type: str = "application/json"
     content_length: int | None = None
+    chunks: Any = None
+    pause: float = 0.0
+    sent: int = 0
 
 
 @dataclass
@@ -125,6 +131,9 @@ def _handler(state: ScriptedServer) -> type[BaseHTTPRequestHandler]:
             if answer.drop:
                 self.close_connection = True
                 return
+            if answer.chunks is not None:
+                self._stream(answer)
+                return
             body = answer.body
             if body is None:
                 body = b""
@@ -145,6 +154,27 @@ def _handler(state: ScriptedServer) -> type[BaseHTTPRequestHandler]:
                     self.close_connection = True
             except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
                 self.close_connection = True
+
+        def _stream(self, answer: Answer) -> None:
+            self.close_connection = True
+            try:
+                self.send_response(answer.status)
+                self.send_header("Content-Type", answer.content_type)
+                if answer.content_length is not None:
+                    self.send_header("Content-Length", str(answer.content_length))
+                self.send_header("Connection", "close")
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.flush()
+                for chunk in answer.chunks:
+                    if answer.pause:
+                        time.sleep(answer.pause)
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+                    answer.sent += len(chunk)
+            except (BrokenPipeError, ConnectionResetError):  # the client stopped reading
+                pass
 
         def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
             return
@@ -336,11 +366,12 @@ def no_token_in_logs(log_capture: _Collector, console: Console) -> Iterator[None
 
 
 def assert_no_token(exc: BaseException) -> None:
-    """The exception's text, repr, arguments and chained causes never carry the token."""
+    """The exception's text, repr, arguments, notes and chained causes never carry the token."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        for text in (str(current), repr(current), repr(current.args), repr(vars(current))):
+        notes = repr(getattr(current, "__notes__", []))
+        for text in (str(current), repr(current), repr(current.args), repr(vars(current)), notes):
             assert TOKEN not in text, f"token leaked through {type(current).__name__}: {text[:200]}"
         current = current.__cause__ or current.__context__

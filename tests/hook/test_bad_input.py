@@ -293,7 +293,8 @@ def test_the_hook_params_check_imports_no_hook_and_no_requests() -> None:
     code = (
         "import sys, airflow_provider_ldusage.hooks.params as h\n"
         "h.validate_hook_params({'read_timeout': 5})\n"
-        "print([m for m in sys.modules if m == 'requests' or m.startswith('airflow_provider_ldusage.hooks')])"
+        "print([m for m in sys.modules if m == 'requests' or m.startswith('airflow_provider_ldusage.hooks.')"
+        " and m != 'airflow_provider_ldusage.hooks.params'])"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120

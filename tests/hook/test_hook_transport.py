@@ -7,6 +7,7 @@ test, which must wait for the socket.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -92,7 +93,7 @@ def test_429_with_retry_after_waits_at_least_that_long_then_succeeds(
     assert 3.0 <= sleeps.calls[0] <= 4.0
     assert [kind for kind, _ in server.events] == ["request", "sleep", "request"]
     log = console.read()
-    assert "Retry 1/5" in log and "Retry-After 3 s" in log  # each wait is logged with its reason
+    assert "Retry 1 of" in log and "Retry-After 3 s" in log  # each wait is logged with its reason
 
 
 def test_429_with_only_a_reset_header_waits_until_the_reset(
@@ -511,6 +512,41 @@ def test_test_connection_reports_a_configuration_error_without_raising(
     ok, message = make_hook().test_connection()
     assert ok is False and "no API access token" in message
     assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("host", "password", "expected"),
+    [
+        (
+            "http://127.0.0.1:9/",
+            "",
+            "This connection (http://127.0.0.1:9/) has no API access token: put it in the password field",
+        ),
+        (
+            "",
+            "",
+            "This connection (https://app.launchdarkly.com, the default) has no API access token: put it in "
+            "the password field",
+        ),
+        (
+            "https://someone:api-secret-in-host@app.launchdarkly.com/?t=api-secret-in-query",
+            TOKEN,
+            "This connection (https://app.launchdarkly.com/): the host URL must not carry credentials; put "
+            "the token in the password",
+        ),
+    ],
+    ids=["no-token", "no-token-default-host", "credentials-in-host"],
+)
+def test_test_connection_names_the_connection_by_its_base_url_not_its_id(
+    make_hook: MakeHook, monkeypatch: pytest.MonkeyPatch, host: str, password: str, expected: str
+) -> None:
+    # Airflow's Test button runs the hook under a random connection id: the message must not show it.
+    conn = {"conn_type": "launchdarkly", "host": host, "password": password}
+    monkeypatch.setenv("AIRFLOW_CONN_QX7RW2PA", json.dumps(conn))
+    ok, message = make_hook(launchdarkly_conn_id="qx7rw2pa").test_connection()
+    assert ok is False
+    assert message.startswith(expected), message
+    assert "qx7rw2pa" not in message and "api-secret-in" not in message
 
 
 def test_test_connection_does_not_change_the_hooks_retry_bound(

@@ -107,7 +107,8 @@ ASSERT_NAMES = {names!r}
 
 
 def read_object(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
-    """An object's columns and rows, read directly (pyarrow, gzip + json, csv): not through landing/reading.py.
+    """An object's columns and rows, read directly (pyarrow, gzip + json, csv), not through
+    landing/reading.py.
 
     JSON Lines rows are as decoded; CSV rows are text cells; Parquet rows as pyarrow gives them.
     """

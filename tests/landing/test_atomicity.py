@@ -103,23 +103,23 @@ def _land(rows: UsageRows, root: Path, fmt: str) -> Any:
 
 
 def _files(root: Path) -> list[Path]:
-    """Every file but the manifests (``_manifests``)."""
+    """Every file but the records (``_records``)."""
     return sorted(
-        p.relative_to(root) for p in root.rglob("*") if p.is_file() and not p.name.endswith(".manifest.json")
+        p.relative_to(root) for p in root.rglob("*") if p.is_file() and not p.name.endswith(".integrity.json")
     )
 
 
-def _manifests(root: Path) -> list[dict[str, Any]]:
-    return [json.loads(p.read_text()) for p in sorted(root.rglob("*.manifest.json"))]
+def _records(root: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(root.rglob("*.integrity.json"))]
 
 
 def _described(root: Path, final: Path) -> dict[str, Any]:
-    """The one manifest in ``root``, after checking that it describes ``final``'s bytes exactly."""
-    (manifest,) = _manifests(root)
+    """The one record in ``root``, after checking that it describes ``final``'s bytes exactly."""
+    (record,) = _records(root)
     data = (root / final).read_bytes()
-    assert (manifest["bytes"], manifest["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
-    assert manifest["object"] == final.name
-    return manifest
+    assert (record["bytes"], record["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
+    assert record["object"] == final.name
+    return record
 
 
 @pytest.mark.parametrize("fmt", OUTPUT_FORMATS)
@@ -128,7 +128,7 @@ def test_a_failure_mid_write_leaves_no_object_and_no_temporary(tmp_path: Path, f
     with pytest.raises(SourceFailed):
         _land(rows, tmp_path, fmt)
     assert source.temporary_bytes, f"{fmt}: the failure came before any byte was written"
-    assert _files(tmp_path) == [] and _manifests(tmp_path) == []  # no object, no temporary, no manifest
+    assert _files(tmp_path) == [] and _records(tmp_path) == []  # no object, no temporary, no record
 
 
 @pytest.mark.parametrize("fmt", OUTPUT_FORMATS)
@@ -153,7 +153,7 @@ def test_a_failed_rerun_keeps_the_landed_object(tmp_path: Path, fmt: str) -> Non
     assert source.temporary_bytes, f"{fmt}: the failure came before any byte was written"
     assert _files(tmp_path) == [final]  # the temporary is gone
     assert (tmp_path / final).read_bytes() == before  # the earlier object, untouched
-    assert _described(tmp_path, final)["rows"] == 1  # and its manifest
+    assert _described(tmp_path, final)["rows"] == 1  # and its record
 
     # and the next complete write replaces it, leaving one object
     again = UsageRows(BY_OPERATION["getMAUTotalUsage"], START, END, filter_set="0123456789")
@@ -167,4 +167,4 @@ def test_a_failed_rerun_keeps_the_landed_object(tmp_path: Path, fmt: str) -> Non
     )
     _land(again, tmp_path, fmt)
     assert _files(tmp_path) == [final] and (tmp_path / final).read_bytes() != before
-    assert _described(tmp_path, final)["rows"] == 2  # the earlier content's manifest is gone
+    assert _described(tmp_path, final)["rows"] == 2  # the earlier content's record is gone

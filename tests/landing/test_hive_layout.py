@@ -54,8 +54,13 @@ def _tasks(out: Path) -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
-def _files(root: Path) -> dict[Path, bytes]:
-    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+def _files(root: Path, records: bool = False) -> dict[Path, bytes]:
+    """The objects (or, with ``records``, the hidden records beside them) under ``root``."""
+    return {
+        p.relative_to(root): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name.endswith(".integrity.json") == records
+    }
 
 
 def test_hive_tree_reads_as_one_table_and_a_rerun_replaces(
@@ -72,6 +77,10 @@ def test_hive_tree_reads_as_one_table_and_a_rerun_replaces(
     }
     landed = _files(root)
     assert len(landed) == len(tasks)  # one object per endpoint and day
+    records = _files(root, records=True)  # each beside its object, hidden: the dataset below skips them
+    assert sorted(p.parent / p.name[1:].split(".")[0] for p in records) == sorted(
+        p.parent / p.name.split(".")[0] for p in landed
+    )
     for relative in landed:
         operation, day, name = relative.parts
         assert operation.removeprefix("operation=") in OPERATIONS and day.startswith("day=2026-06-0")
@@ -99,6 +108,7 @@ def test_hive_tree_reads_as_one_table_and_a_rerun_replaces(
     assert second.state == "success"
     again = _files(root)
     assert len(again) == len(landed) and again == landed  # same names, same bytes: replaced, not added
+    assert _files(root, records=True) == records
     assert not any(p.name.endswith(".tmp") for p in root.rglob("*"))
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from airflow_provider_ldusage.catalogue import Endpoint
 from airflow_provider_ldusage.landing.reading import read_landed
-from airflow_provider_ldusage.landing.schema import SERIES_NAMES, series_key, value_type
+from airflow_provider_ldusage.landing.schema import SCHEMA_VERSION, SERIES_NAMES, series_key, value_type
 from airflow_provider_ldusage.landing.storage import OUTPUT_FORMATS
 from tests.landing.conftest import fetch, read_object, series_variants, task_id
 
@@ -100,7 +100,14 @@ def test_landed_rows_equal_an_independent_fetch(emulator: Any, landed: dict[str,
         for row in rows:
             text = {k: ("" if v is None else v) for k, v in row.items()}
             assert text["endpoint"] == ep.operation_id and text["unit"] == ep.unit
-            assert str(text["schema_version"]) == "1" and text["filter_set"] == path.parent.name
+            assert (
+                str(text["schema_version"]) == str(SCHEMA_VERSION) and text["filter_set"] == path.parent.name
+            )
+            if fmt.startswith("jsonl"):  # the summary's finality, in every row
+                assert (row["provisional"], row["final_after"]) == (
+                    summary["provisional"],
+                    summary["final_after"],
+                )
             if fmt != "parquet":
                 assert (text["window_start"], text["window_end"]) == (
                     summary["window_start"],

@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 
 from airflow_provider_ldusage.catalogue import ENDPOINTS
-from airflow_provider_ldusage.landing.schema import LIST_COLUMNS, LIST_NAMES, SERIES_COLUMNS, SERIES_NAMES
+from airflow_provider_ldusage.landing.schema import (
+    LIST_COLUMNS,
+    LIST_NAMES,
+    SCHEMA_VERSION,
+    SERIES_COLUMNS,
+    SERIES_NAMES,
+)
 from airflow_provider_ldusage.landing.storage import OUTPUT_FORMATS
 from tests.landing.conftest import list_variants, series_variants, task_id
 
@@ -86,7 +92,11 @@ def test_json_lines_have_one_layout_for_every_series_endpoint(landed: dict[str, 
         rows = [json.loads(line) for line in text.splitlines()]
         assert len(rows) == landed[task_id(label, fmt)]["rows"]
         _check_jsonl_rows(label, rows, SERIES_COLUMNS, value_type(by_label[label]))
-        assert {r["schema_version"] for r in rows} <= {1}
+        assert {r["schema_version"] for r in rows} <= {SCHEMA_VERSION}
+        summary = landed[task_id(label, fmt)]
+        assert {(r["provisional"], r["final_after"]) for r in rows} <= {
+            (summary["provisional"], summary["final_after"])
+        }
         assert {r["endpoint"] for r in rows} <= {by_label[label].operation_id}
         if label.endswith("_grouped"):  # grouping changes the dimensions' content, never the columns
             assert all(r["dimensions"] for r in rows), label

@@ -187,7 +187,7 @@ def test_a_failure_mid_write_leaves_no_object_and_no_temporary(tmp_path: Path, f
     )
     with pytest.raises(RuntimeError, match="halfway"):
         write_rows(_rows(FailingRows), target, fmt)
-    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # no object, no temporary, no manifest
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # no object, no temporary, no record
 
     # an object an earlier write landed stays intact when a later write of it fails
     size = write_rows(_rows(UsageRows), target, fmt)
@@ -197,6 +197,6 @@ def test_a_failure_mid_write_leaves_no_object_and_no_temporary(tmp_path: Path, f
     with pytest.raises(RuntimeError, match="halfway"):
         write_rows(_rows(FailingRows), target, fmt)
     assert final.read_bytes() == before
-    (manifest,) = final.parent.glob(f".{final.name}.*.manifest.json")  # the earlier object's, kept
-    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == sorted([final, manifest])
+    (record,) = final.parent.glob(f".{final.name}.*.integrity.json")  # the earlier object's, kept
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == sorted([final, record])
     assert len(list(read_landed(final).rows())) == 2 * SLICES

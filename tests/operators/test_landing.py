@@ -18,6 +18,7 @@ import requests
 
 from airflow_provider_ldusage.catalogue import BY_OPERATION
 from airflow_provider_ldusage.landing.rows import UsageRows
+from airflow_provider_ldusage.landing.schema import SCHEMA_VERSION
 from airflow_provider_ldusage.landing.storage import storage_path, write_rows
 from tests.dag_runs import DagRunner, ms, state_of, xcom
 
@@ -48,6 +49,11 @@ with DAG(DAG_ID, schedule="@daily", start_date=datetime(2025, 1, 1, tzinfo=timez
 """
 
 
+def _objects(root: Path) -> list[Path]:
+    """The landed objects under ``root``: every file but the hidden integrity records beside them."""
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.endswith(".integrity.json"))
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_landed_rows_match_emulator(
     run_dag: DagRunner, launchdarkly_emulator: Any, tmp_path: Path, fmt: str
@@ -56,7 +62,7 @@ def test_landed_rows_match_emulator(
     dr = run_dag(land_dag(tmp_path, fmt, extra=extra), logical_date=LOGICAL)
     assert state_of(dr) == "success"
     summary = xcom(dr, "usage")
-    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    files = _objects(tmp_path)
     assert (
         len(files) == 1
         and files[0].suffix == f".{fmt}"
@@ -95,7 +101,7 @@ def test_landed_rows_match_emulator(
         rows = [json.loads(line) for line in text.splitlines()]
     else:
         reader = csv.DictReader(io.StringIO(text))
-        # the version-1 layout: the same columns for every endpoint and filter set (landing/schema.py)
+        # the current layout: the same columns for every endpoint and filter set (landing/schema.py)
         assert reader.fieldnames == [
             "schema_version",
             "endpoint",
@@ -113,6 +119,8 @@ def test_landed_rows_match_emulator(
             "fetched_at",
             "data_through",  # data-export responses report freshness
             "delayed",
+            "provisional",  # the summary's finality, on every row
+            "final_after",
         ]
         rows = [
             {
@@ -120,6 +128,8 @@ def test_landed_rows_match_emulator(
                 "schema_version": int(r["schema_version"]),
                 "value": int(r["value"]),
                 "delayed": r["delayed"] == "true",
+                "provisional": {"true": True, "false": False}.get(r["provisional"]),
+                "final_after": r["final_after"] or None,
                 "request": json.loads(r["request"]),
                 "dimensions": json.loads(r["dimensions"]),
             }
@@ -129,7 +139,7 @@ def test_landed_rows_match_emulator(
     folder = files[0].parent.name  # the dataset's folder: its filter set
     for row, (when, meta, value) in zip(rows, expected, strict=True):
         assert (row["schema_version"], row["endpoint"], row["filter_set"]) == (
-            1,
+            SCHEMA_VERSION,
             "getDataExportEventsUsage",
             folder,
         )
@@ -141,6 +151,7 @@ def test_landed_rows_match_emulator(
         assert (row["unit"], row["aggregation"], row["granularity"]) == ("events", "incremental", "daily")
         assert row["fetched_at"] == summary["fetched_at"]
         assert (row["data_through"], row["delayed"]) == (body["dataThrough"], body["delayed"])
+        assert (row["provisional"], row["final_after"]) == (summary["provisional"], summary["final_after"])
     # one stable key per series (its dimensions), as many as LaunchDarkly described
     keys = {r["series_key"]: json.dumps(r["dimensions"], sort_keys=True) for r in rows}
     assert len(keys) == len(set(keys.values())) == len(body["metadata"])
@@ -183,14 +194,14 @@ def test_same_window_twice_leaves_one_identical_object(
     run_dag: DagRunner, launchdarkly_emulator: Any, tmp_path: Path
 ) -> None:
     first = run_dag(land_dag(tmp_path, "jsonl"), logical_date=LOGICAL)
-    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    files = _objects(tmp_path)
     content = files[0].read_bytes()
     second = run_dag(land_dag(tmp_path, "jsonl"), logical_date=LOGICAL)
     assert state_of(first) == state_of(second) == "success"
-    assert [p for p in tmp_path.rglob("*") if p.is_file()] == files and files[0].read_bytes() == content
+    assert _objects(tmp_path) == files and files[0].read_bytes() == content
     # a different filter set lands beside it instead of overwriting it
     run_dag(land_dag(tmp_path, "jsonl", extra=', group_by="eventKind"'), logical_date=LOGICAL)
-    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 2
+    assert len(_objects(tmp_path)) == 2
 
 
 def test_too_many_rows_for_xcom_points_at_output_path(run_dag: DagRunner, launchdarkly_emulator: Any) -> None:
@@ -236,7 +247,12 @@ def test_failure_mid_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     with pytest.raises(RuntimeError):
         write_rows(_rows(), target, "jsonl")
     assert calls == 1
-    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["obj.jsonl"]  # no temporary left
+    names = sorted(p.name for p in (tmp_path / "x").iterdir())  # no temporary left; the old object's record
+    assert (
+        names[1:] == ["obj.jsonl"]
+        and names[0].startswith(".obj.jsonl.")
+        and names[0].endswith(".integrity.json")
+    )
     assert Path(target.path).read_bytes() == before  # the old object is untouched
 
 
@@ -272,4 +288,4 @@ def test_killed_writer_leaves_no_final_object(tmp_path: Path, sig: int) -> None:
     else:  # SIGKILL cannot be caught: the temporary stays hidden and the next write removes it
         assert [p.name.startswith(".obj.jsonl.") for p in leftovers] == [True]
         write_rows(_rows(), storage_path(tmp_path) / "obj.jsonl", "jsonl")
-        assert [p.name for p in tmp_path.iterdir()] == ["obj.jsonl"]
+        assert [p.name for p in _objects(tmp_path)] == ["obj.jsonl"]

@@ -21,7 +21,7 @@ def d(*args: int) -> datetime:
 
 
 class _Cron:
-    """A cron timetable as the task SDK exposes it (expression and timezone are what windows/periods.py reads)."""
+    """A cron timetable as the task SDK exposes it (the expression and timezone windows.periods reads)."""
 
     def __init__(self, expression: str, timezone: str = "UTC") -> None:
         self.expression = expression

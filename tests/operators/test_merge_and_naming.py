@@ -145,7 +145,7 @@ def test_operator_lands_per_connection(
         )
         landed.append(op.execute({"outlet_events": defaultdict(mock.MagicMock)})["path"])  # type: ignore[arg-type]
     assert landed[0] != landed[1], "two connections into one output_path never overwrite each other"
-    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 2
+    assert len([p for p in tmp_path.rglob("*") if p.is_file() and not p.name.startswith(".")]) == 2
 
 
 # --- time_unit --------------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def test_freshness_columns_come_from_each_piece() -> None:
     feb_ms = T0 + 31 * DAY
     rows.add(_export(feb_ms, "2026-02-27T10:00:00Z", True), window_start=FEB, window_end=MAR)
     dicts, jsonl, records = _outputs(rows)
-    assert rows.columns[-2:] == ("data_through", "delayed")
+    assert rows.columns[-4:-2] == ("data_through", "delayed")  # before provisional, final_after
     assert dicts == jsonl
     assert [(d["data_through"], d["delayed"]) for d in dicts] == [
         ("2026-03-02T05:00:00Z", False),
@@ -121,6 +121,8 @@ def test_ranking_pages_become_one_row_per_project() -> None:
         "position",
         "item",
         "fetched_at",
+        "provisional",
+        "final_after",
     )
     # each item as LaunchDarkly sent it, in its order over the pages
     assert [(d["position"], d["item"]) for d in dicts] == [

@@ -54,13 +54,14 @@ def expected_figures(body: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
 def run_state(dr: Any, task_id: str) -> tuple[str, Any, int, dict[str, Any] | None]:
     """After ``dag.test()``: the task's state, its XCom return value, its reschedule count and its stored
     month-end state (Airflow's task state store)."""
-    from airflow.models.taskreschedule import TaskReschedule
-    from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from airflow_provider_ldusage.compat import HAS_TASK_STATE_STORE
     from airflow_provider_ldusage.sensors.month_end import STATE_KEY
+    from tests.airflow_compat import reschedule_count, xcom_model, xcom_value
+
+    XComModel = xcom_model()
 
     with create_session() as session:
         ti = next(t for t in dr.get_task_instances(session=session) if t.task_id == task_id)
@@ -72,9 +73,7 @@ def run_state(dr: Any, task_id: str) -> tuple[str, Any, int, dict[str, Any] | No
                 XComModel.key == "return_value",
             )
         )
-        reschedules = session.scalar(
-            select(func.count(TaskReschedule.id)).where(TaskReschedule.ti_id == ti.id)
-        )
+        reschedules = reschedule_count(session, ti)
         stored = None
         if HAS_TASK_STATE_STORE:  # Airflow 3.3+
             from airflow._shared.state import TaskScope
@@ -83,5 +82,4 @@ def run_state(dr: Any, task_id: str) -> tuple[str, Any, int, dict[str, Any] | No
             scope = TaskScope(dag_id=ti.dag_id, run_id=ti.run_id, task_id=task_id, map_index=ti.map_index)
             stored = get_state_backend().get(scope, STATE_KEY, session=session)
         state = ti.state
-    value = json.loads(raw) if isinstance(raw, str) else raw
-    return str(state), value, int(reschedules or 0), json.loads(stored) if stored else None
+    return str(state), xcom_value(raw), reschedules, json.loads(stored) if stored else None

@@ -134,7 +134,7 @@ class Landed:
 
 LANDING_DAG = """
 from datetime import datetime, timezone
-from airflow.sdk import DAG
+from airflow_provider_ldusage.compat import DAG
 from airflow_provider_ldusage.operators.usage import (
     LaunchDarklyContextsTotalUsageOperator,
     LaunchDarklyDataExportProjectRankingOperator,
@@ -165,12 +165,14 @@ with DAG(DAG_ID, schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.
 def landed(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Landed]:
     """Lands, in one DAG run against the emulator: September (by SDK type), its last eleven days one by one,
     the ungrouped September total, September as Parquet, the project ranking, and a year of contexts."""
-    from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
 
     from airflow_provider_ldusage.testing.emulator import EmulatorConfig
     from airflow_provider_ldusage.testing.emulator.server import run_emulator
+    from tests.airflow_compat import xcom_model, xcom_value
     from tests.dag_runs import DagRunner
+
+    XComModel = xcom_model()
 
     # The scratch DAG folder tests/conftest.py configured (importing tests.conftest would run it again).
     bundles = json.loads(os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"])
@@ -201,7 +203,7 @@ def landed(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             for row in session.query(XComModel).filter_by(
                 dag_id=dag_run.dag_id, run_id=dag_run.run_id, key="return_value"
             ):
-                value = json.loads(row.value) if isinstance(row.value, str) else row.value
+                value = xcom_value(row.value)
                 if row.map_index >= 0:
                     summaries.setdefault(row.task_id, []).append((row.map_index, value))
                 else:

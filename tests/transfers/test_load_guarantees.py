@@ -133,12 +133,22 @@ def test_concurrent_loads_of_overlapping_windows_queue_and_never_duplicate(
     assert facts(database) == expected_facts(landed, "month")
 
 
-def _empty_copy(path: str, folder: Path) -> str:
-    """An object of the same operation, filter set and window, with no rows (what a quiet day lands)."""
-    source = Path(path.removeprefix("file://"))
+def _empty_copy(summary: dict[str, Any], folder: Path) -> str:
+    """An object of the same operation, filter set and window, with no rows (what a quiet day lands),
+    written by the landing code (so with its integrity record)."""
+    from datetime import datetime
+
+    from airflow_provider_ldusage.catalogue import BY_OPERATION
+    from airflow_provider_ldusage.landing.rows import UsageRows
+    from airflow_provider_ldusage.landing.storage import storage_path, write_rows
+
+    source = Path(summary["path"].removeprefix("file://"))
     target = folder / source.parent.parent.name / source.parent.name / source.name
-    target.parent.mkdir(parents=True)
-    target.write_bytes(b"")
+    start, end = (
+        datetime.fromisoformat(summary[k].replace("Z", "+00:00")) for k in ("window_start", "window_end")
+    )
+    rows = UsageRows(BY_OPERATION[summary["endpoint"]], start, end, filter_set=summary["filter_set"])
+    write_rows(rows, storage_path(target), "jsonl")
     return target.as_uri()
 
 
@@ -147,7 +157,7 @@ def test_an_object_with_no_rows_still_replaces_its_window(
 ) -> None:
     load(landed.summaries["month"])
     day = landed.summaries["days"][3]
-    empty = _empty_copy(day["path"], tmp_path)
+    empty = _empty_copy(day, tmp_path)
     result = load(empty)
     assert (result["rows_inserted"], result["rows_deleted"]) == (0, day["rows"])
     gone = {(row["time"], row["series_key"]) for row in read_landed(day["path"]).rows()}

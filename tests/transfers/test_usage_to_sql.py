@@ -290,16 +290,19 @@ def test_rows_outside_an_objects_window_replace_only_their_own_bucket_and_series
     database.execute(
         "INSERT INTO launchdarkly_usage SELECT schema_version, endpoint, filter_set, request, window_start, "
         "window_end, time, 'other-series', dimensions, value, unit, aggregation, granularity, fetched_at, "
-        "data_through, delayed FROM launchdarkly_usage WHERE time = '2026-09-15T00:00:00Z' LIMIT 1"
+        "data_through, delayed, provisional, final_after FROM launchdarkly_usage "
+        "WHERE time = '2026-09-15T00:00:00Z' LIMIT 1"
     )
-    # September's object under a name whose window is its first day only: 29 of its 30 days lie outside.
+    # September's rows in an object of September's first day (as LaunchDarkly answering with buckets the
+    # window only touches would land): 29 of its 30 days lie outside the window its rows say.
     month = Path(landed.paths("month")[0].removeprefix("file://"))
     narrow = (
         tmp_path / month.parent.parent.name / month.parent.name / "20260901T000000Z_20260902T000000Z.jsonl"
     )
     narrow.parent.mkdir(parents=True)
-    narrow.write_bytes(month.read_bytes())
-    result = load(narrow.as_uri())
+    first_day = {"window_start": "2026-09-01T00:00:00Z", "window_end": "2026-09-02T00:00:00Z"}
+    narrow.write_text("".join(json.dumps({**row, **first_day}) + "\n" for row in read_landed(month).rows()))
+    result = load(narrow.as_uri(), allow_unverified=True)  # written by hand: no integrity record
     assert result["rows_inserted"] == landed.summaries["month"]["rows"]
     # every bucket of the object replaced (the unique index would refuse a duplicate), the stranger kept
     after = facts(database)

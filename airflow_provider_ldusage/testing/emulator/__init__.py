@@ -12,7 +12,7 @@ Quick start::
 from __future__ import annotations
 
 from airflow_provider_ldusage.testing.emulator.clock import VirtualClock
-from airflow_provider_ldusage.testing.emulator.config import FAULT_KINDS, EmulatorConfig, FaultSpec
+from airflow_provider_ldusage.testing.emulator.config import FAULT_KINDS, EmulatorConfig, FaultSpec, Runaway
 from airflow_provider_ldusage.testing.emulator.data import SeriesQuery, SyntheticData
 from airflow_provider_ldusage.testing.emulator.recording import RecordedRequest
 from airflow_provider_ldusage.testing.emulator.server import Emulator, run_emulator
@@ -23,6 +23,7 @@ __all__ = [
     "EmulatorConfig",
     "FaultSpec",
     "RecordedRequest",
+    "Runaway",
     "SeriesQuery",
     "SyntheticData",
     "VirtualClock",

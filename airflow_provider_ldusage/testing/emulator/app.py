@@ -17,8 +17,8 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from airflow_provider_ldusage.catalogue import ENDPOINTS, Endpoint
-from airflow_provider_ldusage.testing.emulator import ranking, sdk_versions
+from airflow_provider_ldusage.catalogue import ENDPOINTS, FEATURE_FLAG_LIST, Endpoint
+from airflow_provider_ldusage.testing.emulator import flag_list, ranking, sdk_versions
 from airflow_provider_ldusage.testing.emulator.clock import as_utc
 from airflow_provider_ldusage.testing.emulator.config import FaultSpec
 from airflow_provider_ldusage.testing.emulator.errors import (
@@ -51,6 +51,8 @@ def _route_pattern(template: str) -> re.Pattern[str]:
     return re.compile(f"^{pattern}$")
 
 
+#: The rate-limit route and log name of the flag list (outside the usage API).
+FLAG_LIST_ID = FEATURE_FLAG_LIST.operation_id
 ROUTES: tuple[tuple[re.Pattern[str], Endpoint], ...] = tuple((_route_pattern(e.path), e) for e in ENDPOINTS)
 
 
@@ -113,12 +115,13 @@ class EmulatorApp:
         query = parse_query(scope.get("query_string", b"").decode("latin-1"))
         matched = match_route(scope["path"])
         endpoint = matched[0] if matched else None
+        listed = flag_list.PATTERN.match(scope["path"]) if matched is None else None
         record = RecordedRequest(
             method=scope["method"],
             path=scope["path"],
             query=query,
             headers=redacted_headers(raw_headers),
-            operation_id=endpoint.operation_id if endpoint else None,
+            operation_id=endpoint.operation_id if endpoint else (FLAG_LIST_ID if listed else None),
             time=state.clock.now().isoformat(),
         )
         state.log.add(record)
@@ -148,7 +151,7 @@ class EmulatorApp:
     ) -> _Reply | None:
         state = self.state
         endpoint, path_values = matched if matched else (None, {})
-        route = endpoint.operation_id if endpoint else None
+        route = endpoint.operation_id if endpoint else record.operation_id
         auth = [v.decode("latin-1") for k, v in raw_headers if k.lower() == b"authorization"]
         known = (*state.config.tokens, *state.config.forbidden_tokens)
         if len(auth) != 1 or auth[0] not in known:
@@ -160,7 +163,14 @@ class EmulatorApp:
             reply.headers.update(state.limiter.peek(route))
             return reply
         versions = [v.decode("latin-1").strip() for k, v in raw_headers if k.lower() == b"ld-api-version"]
-        if versions != ["beta"] and set(versions) != {"beta"}:
+        if route == FLAG_LIST_ID:  # not a beta route: a dated version, or none (the token's)
+            try:
+                flag_list.check_version(versions)
+            except ApiError as exc:
+                reply = _Reply.json(exc.status, exc.body())
+                reply.headers.update(state.limiter.peek(route))
+                return reply
+        elif versions != ["beta"] and set(versions) != {"beta"}:
             reply = _Reply.json(403, {"message": BETA_MESSAGE})
             reply.headers.update(state.limiter.peek(route))
             return reply
@@ -181,9 +191,13 @@ class EmulatorApp:
                 faulted.headers.update(decision.headers)
                 return faulted
         try:
-            if endpoint is None or scope["method"] != "GET":
+            if scope["method"] != "GET" or (endpoint is None and route != FLAG_LIST_ID):
                 raise not_found()
-            reply = self._answer(endpoint, path_values, query, scope)
+            if endpoint is None:
+                project_key = scope["path"].rsplit("/", 1)[1]  # ASGI paths arrive decoded
+                reply = _Reply.json(200, flag_list.answer(state.data.account, project_key, query))
+            else:
+                reply = self._answer(endpoint, path_values, query, scope)
         except ApiError as exc:
             reply = _Reply.json(exc.status, exc.body())
         reply.headers.update(decision.headers)

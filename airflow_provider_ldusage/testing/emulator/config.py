@@ -2,12 +2,60 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 FaultKind = Literal["429", "500", "502_html", "503", "slow", "drop", "truncate"]
 FAULT_KINDS: tuple[str, ...] = ("429", "500", "502_html", "503", "slow", "drop", "truncate")
+
+
+#: The largest sizes an emulated account may have (projects, environments per project, flags per project).
+SIZE_LIMITS = {"projects": 1_000, "environments": 100, "flags": 1_000_000}
+
+
+@dataclass(frozen=True)
+class Runaway:
+    """A misconfigured SDK that sends a fresh context key on every page view, from one day on.
+
+    From ``from_day`` (a UTC date) on, the SDK ``sdk`` (an SDK name the account uses there, such as
+    ``JavaScript``) in environment ``environment`` of project ``project`` brings ``extra_per_day`` contexts
+    never seen before every day, on top of its normal usage: user contexts, anonymous where the SDK is
+    client-side. Every endpoint that counts them (MAU and contexts, client-side and total, grouped or not,
+    hourly and daily) shows the same extra contexts; the monthly populations grow with them.
+
+    :param project: project key.
+    :param environment: environment key.
+    :param sdk: SDK name.
+    :param from_day: the first day with extra contexts (a date, or its ``YYYY-MM-DD`` text).
+    :param extra_per_day: extra new contexts a day (a positive integer).
+    """
+
+    project: str
+    environment: str
+    sdk: str
+    from_day: date
+    extra_per_day: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.from_day, str):
+            object.__setattr__(self, "from_day", date.fromisoformat(self.from_day))
+        if isinstance(self.from_day, datetime) or not isinstance(self.from_day, date):
+            raise ValueError(f"Runaway.from_day must be a date (YYYY-MM-DD), not {self.from_day!r}")
+        if isinstance(self.extra_per_day, bool) or not isinstance(self.extra_per_day, int):
+            raise ValueError(f"Runaway.extra_per_day must be an integer, not {self.extra_per_day!r}")
+        if self.extra_per_day <= 0:
+            raise ValueError(f"Runaway.extra_per_day must be positive, not {self.extra_per_day!r}")
+
+    @classmethod
+    def from_mapping(cls, value: object) -> Runaway:
+        """From ``{"project": ..., "environment": ..., "sdk": ..., "from_day": "2026-10-09",
+        "extra_per_day": 5000}`` (JSON, the CLI's ``--runaway``)."""
+        wanted = {"project", "environment", "sdk", "from_day", "extra_per_day"}
+        if not isinstance(value, Mapping) or set(value) != wanted:
+            raise ValueError(f"a runaway needs exactly the keys {', '.join(sorted(wanted))}; got {value!r}")
+        return cls(**value)
 
 
 @dataclass(frozen=True)
@@ -37,6 +85,12 @@ class EmulatorConfig:
         Off by default, so normal runs succeed. Switchable at run time: ``POST /_emulator/data-export``.
     :param lenient_units: accept ``from``/``to`` in either seconds or milliseconds (values below 10**11
         are read as seconds) instead of only the endpoint's documented unit. Not LaunchDarkly behaviour.
+    :param projects: number of projects of the synthetic account; ``None``: drawn from the seed (2-3).
+    :param environments: environments per project; ``None``: drawn from the seed (2-3 per project).
+    :param flags: flags per project; ``None``: drawn from the seed (3 per project, plus ``price-tier``).
+        A sized account's flags, and their evaluations, are computed when asked for, so thousands cost
+        nothing at start; its other figures follow its projects and environments as a drawn account's do.
+    :param runaway: a runaway SDK to inject (:class:`Runaway`, or its mapping), or ``None``.
     :param host: interface the server binds to.
     :param port: TCP port; 0 picks a free one.
     """
@@ -55,10 +109,16 @@ class EmulatorConfig:
     pipeline_lag: timedelta = timedelta(hours=1)
     data_export_legacy_rows: bool = False
     lenient_units: bool = False
+    projects: int | None = None
+    environments: int | None = None
+    flags: int | None = None
+    runaway: Runaway | None = None
     host: str = "127.0.0.1"
     port: int = 0
 
     def __post_init__(self) -> None:
+        if self.runaway is not None and not isinstance(self.runaway, Runaway):
+            object.__setattr__(self, "runaway", Runaway.from_mapping(self.runaway))
         if not self.tokens or not all(self.tokens):
             raise ValueError("EmulatorConfig.tokens needs at least one non-empty token")
         if self.rate_window <= 0:
@@ -69,6 +129,12 @@ class EmulatorConfig:
             raise ValueError("EmulatorConfig.pipeline_lag must not be negative")
         if self.clock_speed < 0:
             raise ValueError("EmulatorConfig.clock_speed must not be negative")
+        for name, most in SIZE_LIMITS.items():
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most
+            ):
+                raise ValueError(f"EmulatorConfig.{name} must be an integer from 1 to {most:,}, or None")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Metrics added with the official client 25.0.1 (issue 12), built on the same cells-and-facts machinery as
+"""Metrics added with the official client 25.0.1, built on the same cells-and-facts machinery as
 :mod:`.facts`, so their aggregations, granularities, filters and groupings agree with each other.
 
 Also rebuilds two older metrics with the dimensions 25.0.1 added:

@@ -113,6 +113,35 @@ class Facts:
         self.seed = seed
         self.account = account
         self.metrics: dict[str, Metric] = {m.name: m for m in _build_metrics(account, seed)}
+        # Cell salt -> (first ordinal, extra first appearances a day): a runaway SDK's extra contexts.
+        self.extra: dict[int, tuple[int, int]] = {}
+
+    def add_runaway(self, project: str, environment: str, sdk: str, from_day: date, per_day: int) -> Cell:
+        """From ``from_day`` on, ``per_day`` extra contexts first seen every day in one cell of ``contexts``:
+        the user contexts of ``sdk`` in that environment, the anonymous ones where the SDK has them.
+
+        :raises ValueError: no such project, environment or SDK there (the message lists what exists).
+        """
+        cells = [
+            c
+            for c in self.metrics["contexts"].cells
+            if (c.get("projectKey"), c.get("environmentKey"), c.get("sdkName")) == (project, environment, sdk)
+            and c.get("contextKind") == "user"
+        ]
+        if not cells:
+            there = sorted(
+                {
+                    f"{c.get('projectKey')}/{c.get('environmentKey')}/{c.get('sdkName')}"
+                    for c in self.metrics["contexts"].cells
+                }
+            )
+            raise ValueError(
+                f"no SDK {sdk!r} in environment {environment!r} of project {project!r}; "
+                f"the account has: {', '.join(there)}"
+            )
+        cell = max(cells, key=lambda c: c.get("anonymous") == "true")
+        self.extra[cell.salt] = (from_day.toordinal(), per_day)
+        return cell
 
     def day_final(self, metric: Metric, cell: Cell, day: int) -> int:
         """Final count of ``cell`` on the UTC day with proleptic ordinal ``day``.
@@ -121,6 +150,8 @@ class Facts:
         """
         if metric.distinct:
             when = date.fromordinal(day)
+            extra = self.extra.get(cell.salt) if metric.name == "contexts" else None
+            bonus = extra[1] if extra is not None and day >= extra[0] else 0
             counts = _first_seen(
                 self.seed,
                 metric.salt,
@@ -130,16 +161,14 @@ class Facts:
                 when.year,
                 when.month,
             )
-            return counts[when.day - 1]
+            return counts[when.day - 1] + bonus
         return _day_final(self.seed, metric.salt, cell.salt, cell.scale, day)
 
     def monthly_population(self, metric: Metric, cell: Cell, year: int, month: int) -> int:
         """Distinct contexts (keys) ``cell`` sees in the month: the sum of its first appearances."""
-        return sum(
-            _first_seen(
-                self.seed, metric.salt, cell.salt, _salt(cell.get("category")), cell.scale, year, month
-            )
-        )
+        first = date(year, month, 1).toordinal()
+        days = calendar.monthrange(year, month)[1]
+        return sum(self.day_final(metric, cell, day) for day in range(first, first + days))
 
     def final_between(self, metric: Metric, cell: Cell, start: datetime, end: datetime) -> int:
         """Final count in [start, end) (minute boundaries); days split into hours and minutes exactly."""
@@ -282,7 +311,8 @@ def _build_metrics(account: Account, seed: int) -> list[Metric]:
             for x in account.experiments
             if x.project_key == env.project_key and x.environment_key == env.key
         ]
-        for flag in account.flags:
+        # A sized account's flags are generated on demand: their cells too (SyntheticData.cells).
+        for flag in account.flags if account.generated_flags is None else ():
             if flag.project_key == env.project_key:
                 evaluations += [
                     {**base, "featureFlagKey": flag.key, "variation": str(i), "value": value}

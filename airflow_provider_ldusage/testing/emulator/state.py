@@ -24,7 +24,19 @@ class EmulatorState:
         self.config = config
         self.initial_now = config.now or datetime.now(timezone.utc)
         self.clock = VirtualClock(self.initial_now, config.clock_speed)
-        self.data = SyntheticData(config.seed, config.lag, config.settle)
+        self.data = SyntheticData(
+            config.seed,
+            config.lag,
+            config.settle,
+            projects=config.projects,
+            environments=config.environments,
+            flags=config.flags,
+        )
+        if config.runaway is not None:
+            runaway = config.runaway
+            self.data.facts.add_runaway(
+                runaway.project, runaway.environment, runaway.sdk, runaway.from_day, runaway.extra_per_day
+            )
         self.limiter = RateLimiter(
             config.rate_window, config.route_budget, config.global_budget, config.token_budget
         )

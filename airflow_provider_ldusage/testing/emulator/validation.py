@@ -53,7 +53,12 @@ def _instant(name: str, value: str, unit: str, lenient: bool) -> datetime:
             return datetime.fromtimestamp(number, UTC)
         return datetime.fromtimestamp(number / 1000, UTC)
     except (OverflowError, OSError, ValueError) as exc:
-        raise invalid(f"'{name}' is out of range") from exc
+        # The usual cause is the other unit: milliseconds (13 digits today) sent where seconds belong.
+        if unit == "s":
+            hint = "this endpoint takes Unix seconds (10 digits today), not milliseconds"
+        else:
+            hint = "this endpoint takes Unix milliseconds (13 digits today)"
+        raise invalid(f"'{name}' is out of range: {hint}") from exc
 
 
 def check_path(endpoint: Endpoint, path: Mapping[str, str]) -> None:
