@@ -103,6 +103,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_ldusage.operators.usage",
                     "airflow_provider_ldusage.operators.budget",
+                    "airflow_provider_ldusage.operators.evaluations",
                 ],
             }
         ],

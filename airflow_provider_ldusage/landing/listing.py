@@ -25,7 +25,7 @@ def matching_names(
     import os
 
     if folder.protocol in ("file", "local", ""):
-        found = []
+        found: list[tuple[str, float | None]] = []
         try:
             with os.scandir(folder.path) as entries:
                 for entry in entries:

@@ -81,7 +81,11 @@ COLUMN_TYPES: dict[Dialect, dict[str, str]] = {
 }
 #: The columns that identify a series row; unique per table, so no load can ever duplicate a bucket.
 SERIES_KEY = ("endpoint", "filter_set", "time", "series_key")
-LIST_KEY = ("endpoint", "filter_set", "window_start", "as_of")
+#: The columns that identify a list row (its snapshot, then its place in it); unique per table too. A
+#: snapshot has either a window or an ``as_of``, the other is null: databases that compare nulls as equal
+#: in a unique index (SQL Server, Oracle, Db2) refuse a duplicated row from two concurrent loads, the
+#: others (PostgreSQL, SQLite: serialised by their lock instead; MySQL) let nulls differ.
+LIST_KEY = ("endpoint", "filter_set", "window_start", "window_end", "as_of", "position")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$")
 #: Schemas whose tables live only as long as the connection that made them (SQLite, PostgreSQL).
 _TEMPORARY = re.compile(r"^(temp|pg_temp(_\d+)?)$", re.IGNORECASE)
@@ -156,8 +160,7 @@ def ddl(dialect: Dialect, layout: Layout, table: str, quote: Quote | None = None
         else (index_name, quoted(table, q))
     )
     key = SERIES_KEY if layout == "series" else LIST_KEY
-    unique = "UNIQUE " if layout == "series" else ""
-    index = f"CREATE {unique}INDEX {name} ON {target} ({', '.join(q(c) for c in key)})"
+    index = f"CREATE UNIQUE INDEX {name} ON {target} ({', '.join(q(c) for c in key)})"
     return [f"CREATE TABLE {quoted(table, q)} (\n{lines}\n)", index]
 
 
@@ -209,6 +212,16 @@ def hook_quoting(hook: Any, dialect: Dialect) -> Quote:
     except Exception:  # a hook that cannot build its SQLAlchemy dialect
         escape_format, reserved = "", set()
     return quoting(dialect, escape_format, reserved)
+
+
+def default_schema(hook: Any) -> str | None:
+    """The schema ``hook``'s database resolves unqualified table names to, as its SQLAlchemy dialect
+    knows it (``None`` when the hook cannot build one)."""
+    try:
+        name = hook.inspector.default_schema_name
+    except Exception:  # no SQLAlchemy URL for this hook, no driver, or the database is unreachable
+        return None
+    return str(name) if name else None
 
 
 def dialect_of(hook: Any) -> Dialect:
@@ -375,6 +388,8 @@ class Loader:
     created: list[str] = field(default_factory=list)
     migrated: list[str] = field(default_factory=list)
     method: str = "executemany"
+    #: The schema unqualified names resolve to (generic dialects: :func:`default_schema`), if known.
+    default_schema: str | None = None
 
     def __post_init__(self) -> None:
         if self.quote is None:
@@ -391,7 +406,9 @@ class Loader:
     # --- tables -----------------------------------------------------------------------------------------
 
     def existing_columns(self, table: str) -> list[str]:
-        """The columns of ``table`` in order, lower-cased; empty when it does not exist.
+        """The columns of ``table`` in order, lower-cased; empty when it does not exist. An unqualified
+        name is looked up in the schema the load's statements write it to (generic dialects: the
+        :attr:`default_schema`, else as the database resolves it in a ``SELECT``), never in other schemas.
 
         Unquoted names are case-insensitive in SQL (PostgreSQL folds them to lower case, some databases to
         upper case), so the table is looked up, and its columns compared, without regard to case.
@@ -404,7 +421,9 @@ class Loader:
             )
             return [str(_first(row, 0)).lower() for row in self.cursor.fetchall()]
         if self.dialect != "postgresql" and not schema:
-            return self._visible_columns(table, bare)
+            if not self.default_schema:
+                return self._visible_columns(table, bare)
+            schema = self.default_schema
         mark = self.placeholder
         if self.dialect == "postgresql":  # unquoted identifiers fold to lower case
             name = f"table_name = {mark}"

@@ -107,7 +107,13 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
             )
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_ldusage.transfers._sql import Loader, db_api_hook, dialect_of, hook_quoting
+        from airflow_provider_ldusage.transfers._sql import (
+            Loader,
+            db_api_hook,
+            default_schema,
+            dialect_of,
+            hook_quoting,
+        )
 
         self._check_tables()
         objects = landed_objects(self.source)  # every name checked before the database is touched
@@ -140,6 +146,7 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
                 self.fast_path,
                 self.batch_size,
                 hook_quoting(hook, dialect),
+                default_schema=default_schema(hook) if dialect == "generic" else None,
             )
             for layout, table in (("series", self.table), ("list", self.list_table)):  # always this order
                 if any(o.layout == layout for o in objects):
