@@ -32,6 +32,8 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_ldusage.landing.listing import delete_quietly
+
 if TYPE_CHECKING:
     from airflow_provider_ldusage.compat import ObjectStoragePath
 
@@ -108,7 +110,7 @@ def write_record(parent: ObjectStoragePath, document: dict[str, Any]) -> tuple[O
             handle.write(json.dumps(document, sort_keys=True, indent=1).encode() + b"\n")
         temporary.move(target)
     except BaseException:
-        _delete_quietly(temporary)
+        delete_quietly(temporary)
         raise
     return target, existed
 
@@ -164,7 +166,7 @@ def settle(
         other = _read(candidate)
         if other and _describes(path, other, current):
             continue
-        _delete_quietly(candidate)
+        delete_quietly(candidate)
     try:
         if not written.exists():
             write_record(path.parent, document)
@@ -201,11 +203,3 @@ def _read(path: ObjectStoragePath) -> dict[str, Any] | None:
     if not isinstance(document, dict) or not isinstance(document.get("sha256"), str):
         return {}
     return document
-
-
-def _delete_quietly(path: ObjectStoragePath) -> None:
-    try:
-        if path.exists():
-            path.unlink()
-    except OSError:
-        pass

@@ -1,5 +1,5 @@
-"""Listing a folder, local or on an object store, by exact name: the landing code's housekeeping (stale
-temporaries, integrity records)."""
+"""Listing a folder, local or on an object store, by exact name, and removing what it found: the landing
+code's housekeeping (stale temporaries, integrity records)."""
 
 from __future__ import annotations
 
@@ -80,3 +80,12 @@ def _mtime(info: dict[str, Any]) -> float | None:
                 continue
             return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
     return None
+
+
+def delete_quietly(path: ObjectStoragePath) -> None:
+    """Remove ``path`` if it is there; a store that refuses is left as it is (housekeeping, never fatal)."""
+    try:
+        if path.exists():
+            path.unlink()
+    except OSError:
+        pass

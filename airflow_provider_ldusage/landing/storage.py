@@ -67,6 +67,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_provider_ldusage.exceptions import LaunchDarklyUsageError, LaunchDarklyUsageValidationError
+from airflow_provider_ldusage.landing.listing import delete_quietly
 
 if TYPE_CHECKING:
     from airflow_provider_ldusage.compat import ObjectStoragePath
@@ -447,9 +448,9 @@ def write_rows(rows: UsageRows, target: ObjectStoragePath, output_format: Output
             ) from None
     except BaseException:
         # BaseException: Airflow stops a task with SIGTERM turned into an exception; clean up then too.
-        _delete_quietly(temporary)
+        delete_quietly(temporary)
         if written is not None and not written[1]:  # a record of content that never arrived
-            _delete_quietly(written[0])
+            delete_quietly(written[0])
         raise
     integrity.settle(target, written[0], document, listed)
     return size
@@ -497,16 +498,8 @@ def _remove_stale_temporaries(parent: ObjectStoragePath, name: str) -> None:
     try:
         for stale, modified in matching_names(parent, f".{name}.", pattern):
             if modified is not None and modified < cutoff:
-                _delete_quietly(parent / stale)
+                delete_quietly(parent / stale)
     except (OSError, NotImplementedError):  # a backend without listing: leftovers stay, finals are safe
-        pass
-
-
-def _delete_quietly(path: ObjectStoragePath) -> None:
-    try:
-        if path.exists():
-            path.unlink()
-    except OSError:
         pass
 
 
