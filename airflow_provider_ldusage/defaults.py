@@ -52,8 +52,9 @@ CONNECTION_EXTRAS = MappingProxyType(
         ),
         "max_retries": ExtraField(
             label="Max retries",
-            description="Retries after the first attempt on 429, 5xx and connection faults. "
-            "400/401/403/404/409 are never retried.",
+            description="Retries after the first attempt on 5xx and connection faults. A 429 is waited "
+            "out instead, bounded by time (max total retry wait, call deadline). 400/401/403/404/409 are "
+            "never retried.",
             default=5,
             minimum=0,
             maximum=20,
