@@ -15,7 +15,7 @@ from importlib.metadata import distribution
 from typing import Any
 
 from airflow_provider_ldusage import __version__
-from airflow_provider_ldusage.compat import HAS_DECLARATIVE_CONNECTION_FORMS
+from airflow_provider_ldusage.compat import AIRFLOW_VERSION, HAS_DECLARATIVE_CONNECTION_FORMS
 
 HOOK_MODULE = "airflow_provider_ldusage.hooks.usage"
 
@@ -99,6 +99,9 @@ def test_airflow_lists_the_provider_and_its_connection_form_without_importing_th
         (declared,) = get_provider_info()["connection-types"]
         (meta,) = result["meta"]
         extra = meta["extra_fields"]
+        if extra is None:  # Airflow 3.0's API server reports no extra fields without FAB: JSON extras only
+            assert AIRFLOW_VERSION < (3, 1), AIRFLOW_VERSION
+            return
         assert set(extra) == set(declared["conn-fields"])
         assert all("null" in field["schema"]["type"] for field in extra.values()), extra
         return
