@@ -41,9 +41,12 @@ class S3:
         return sorted(u["Key"] for u in found)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
     """moto's S3 server on loopback, a bucket, and ``AIRFLOW_CONN_LDUSAGE_S3`` pointing at it.
+
+    One server for the whole session: Airflow caches the store of a connection id, so a second server
+    under the same id would be read through the first one's cached client.
 
     The connection is what a user creates for MinIO or any S3-compatible store: an ``aws`` connection
     with ``endpoint_url`` in its extra.
