@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ import requests
 from airflow_provider_ldusage.catalogue import BY_OPERATION
 from airflow_provider_ldusage.landing.rows import UsageRows
 from airflow_provider_ldusage.landing.schema import SCHEMA_VERSION
-from airflow_provider_ldusage.landing.storage import storage_path, write_rows
+from airflow_provider_ldusage.landing.storage import STALE_TEMPORARY_SECONDS, storage_path, write_rows
 from tests.dag_runs import DagRunner, ms, state_of, xcom
 
 UTC = timezone.utc
@@ -285,7 +287,13 @@ def test_killed_writer_leaves_no_final_object(tmp_path: Path, sig: int) -> None:
     leftovers = list(tmp_path.iterdir())
     if sig == signal.SIGTERM:
         assert leftovers == []
-    else:  # SIGKILL cannot be caught: the temporary stays hidden and the next write removes it
-        assert [p.name.startswith(".obj.jsonl.") for p in leftovers] == [True]
+    else:  # SIGKILL cannot be caught: the temporary stays hidden, and a write removes it once it is stale
+        (leftover,) = leftovers
+        assert leftover.name.startswith(".obj.jsonl.")
+        write_rows(_rows(), storage_path(tmp_path) / "obj.jsonl", "jsonl")
+        # A young temporary may be another task's write in progress: kept.
+        assert [p.name for p in _objects(tmp_path)] == [leftover.name, "obj.jsonl"]
+        stale = time.time() - STALE_TEMPORARY_SECONDS - 60
+        os.utime(leftover, (stale, stale))
         write_rows(_rows(), storage_path(tmp_path) / "obj.jsonl", "jsonl")
         assert [p.name for p in _objects(tmp_path)] == ["obj.jsonl"]
