@@ -121,13 +121,14 @@ def test_timeout_event_says_what_is_still_moving(monkeypatch: pytest.MonkeyPatch
     config = EmulatorConfig(
         now=datetime(2026, 3, 1, 12, tzinfo=UTC),
         lag=timedelta(hours=1),
-        settle=timedelta(days=2),
-        clock_speed=3600,
+        # Every February day still settling, six emulator hours a second: each poll (≥ 72 emulator minutes
+        # apart) sees the month-to-date figures grow by dozens, so no two observations can match by chance.
+        settle=timedelta(days=30),
+        clock_speed=6 * 3600,
     )
     with run_emulator(config) as emu:
         point_connection(monkeypatch, emu)
-        # 2 s of wall clock: a few observations (600 emulator seconds apart) even on a loaded machine, while
-        # February keeps settling for another 48 s of wall clock.
+        # 2 s of wall clock: a few observations even on a loaded machine, none of them final.
         event = _first_event(_trigger(end_time=time.time() + 2.0))
     assert event["status"] == "timeout"
     assert event["reason"].startswith("figures still changing")
