@@ -10,10 +10,11 @@ AIRFLOW_SPEC ?= apache-airflow>=3.3,<3.4
 
 .PHONY: install lint format typecheck pytest docs test demo bench drift clean generate compat import-graph deploy-test
 
+# uv resolves and installs Airflow in seconds where pip takes minutes; it is itself installed with pip.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet "$(AIRFLOW_SPEC)" -e ".[dev]"
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python "$(AIRFLOW_SPEC)" -e ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,8 +30,9 @@ format: install
 typecheck: install
 	$(BIN)/mypy
 
+# One worker per core, at most four; a test file's tests stay on one worker (tests/conftest.py schedules).
 pytest: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 docs: install
 	$(BIN)/sphinx-build -W --keep-going -n -b html docs docs/_build/html
@@ -59,8 +61,7 @@ deploy-test: install
 	$(BIN)/python scripts/deploy_test.py $(DEPLOY_TEST_ARGS)
 
 # After `make install` (or `make test`) the full install already holds the demo's packages: nothing to do.
-# Otherwise uv installs Airflow and the `demo` extra (seconds, where pip takes minutes to resolve Airflow);
-# `make test` later adds the rest with pip into the same .venv.
+# Otherwise uv installs Airflow and the `demo` extra; `make test` later adds the rest into the same .venv.
 $(DEMO_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	if [ $(STAMP) -nt pyproject.toml ]; then :; else \

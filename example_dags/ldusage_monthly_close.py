@@ -244,7 +244,8 @@ with DAG(
             (
                 "html",
                 _html(data, svg).replace(
-                    "</body>", f"<h2>Burn-down against the limits</h2>\n{burn_down}\n</body>"
+                    "</body>",
+                    f"<h2>Burn-down against the limits</h2>\n{burn_down}\n{_html_drivers(data)}</body>",
                 ),
             ),
         ):
@@ -472,17 +473,41 @@ def _burn_down_drivers(
         hook.close()
 
 
-def _markdown_drivers(data: dict[str, Any]) -> str:
-    """The burn-down's top contributors, one list per metric with a limit."""
-    lines = []
+def _drivers(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """The burn-down's top contributors: per metric with a limit, its label and one line per contributor."""
+    out = []
     for chart in data["burn_down"].values():
         drivers = chart.get("drivers")
-        if not drivers or not drivers["contributors"]:
-            continue
-        lines.append(f"\n**{chart['label']}** — what drove the month against the month before:\n")
-        for c in drivers["contributors"]:
-            lines.append(f"- {c['growth']:+,.0f} ({c['share']:.0%} of the increase): {c['label']}")
-    return ("\n## Who drove the growth\n" + "\n".join(lines) + "\n") if lines else ""
+        if drivers and drivers["contributors"]:
+            lines = [
+                f"{c['growth']:+,.0f} ({c['share']:.0%} of the increase): {c['label']}"
+                for c in drivers["contributors"]
+            ]
+            out.append((chart["label"], lines))
+    return out
+
+
+def _markdown_drivers(data: dict[str, Any]) -> str:
+    """The burn-down's top contributors, one list per metric with a limit."""
+    parts = [
+        f"\n**{label}** — what drove the month against the month before:\n\n"
+        + "\n".join(f"- {x}" for x in lines)
+        for label, lines in _drivers(data)
+    ]
+    return ("\n## Who drove the growth\n" + "\n".join(parts) + "\n") if parts else ""
+
+
+def _html_drivers(data: dict[str, Any]) -> str:
+    """The same top contributors as an HTML section (empty when no metric has a limit)."""
+    from html import escape
+
+    parts = [
+        f"<p><strong>{escape(label)}</strong>: what drove the month against the month before</p>\n<ul>\n"
+        + "\n".join(f"<li>{escape(x)}</li>" for x in lines)
+        + "\n</ul>"
+        for label, lines in _drivers(data)
+    ]
+    return ("<h2>Who drove the growth</h2>\n" + "\n".join(parts) + "\n") if parts else ""
 
 
 def _svg_burn_down(data: dict[str, Any]) -> str:

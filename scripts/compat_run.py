@@ -237,7 +237,9 @@ def run_one(version: str, workdir: Path, uv: list[str], versions: tuple[str, ...
     rc, _ = _run([python, "-c", check], log)
     tests = selection_for(version, versions)
     if not rc:
-        rc, text = _run([python, "-m", "pytest", "-q", "-p", "no:randomly", *tests], log, capture=True)
+        rc, text = _run(
+            [python, "-m", "pytest", "-q", "-p", "no:randomly", "--durations=10", *tests], log, capture=True
+        )
         lines = [line for line in text.splitlines() if re.search(r"\d+ (passed|failed|error)", line)]
         outcome.summary = lines[-1].strip("= ") if lines else ""
     outcome.tests_s = time.monotonic() - start

@@ -10,7 +10,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -109,3 +109,40 @@ def redis_server() -> Iterator[RedisServer]:
     server = RedisServer().start()
     yield server
     server.stop()
+
+
+#: Test files that share a package-scoped fixture costing a whole DAG run (the ``landed`` fixture of
+#: ``tests/landing``: every endpoint landed in every format): ``make test``'s parallel run (pytest-xdist)
+#: gives them to one worker together, so the fixture is built once; every other file goes to one worker,
+#: all its tests together.
+SHARED_FIXTURE_FILES = {
+    ("tests/landing", "landed"): ("tests/landing/test_schema.py", "tests/landing/test_round_trip.py")
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse a test that uses a shared costly fixture from a file the parallel run does not group."""
+    root = Path(__file__).resolve().parents[1]
+    for item in items:
+        where = item.path.relative_to(root).as_posix()
+        for (package, name), files in SHARED_FIXTURE_FILES.items():
+            used = name in getattr(item, "fixturenames", ())
+            if used and where.startswith(f"{package}/") and where not in files:
+                raise pytest.UsageError(f"{item.nodeid} uses {name!r}: add {where} to SHARED_FIXTURE_FILES")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Files as units of work (``--dist loadfile``), the files of :data:`SHARED_FIXTURE_FILES` as one."""
+    from xdist.scheduler import LoadFileScheduling
+
+    together = {
+        f: f"{package}:{name}" for (package, name), files in SHARED_FIXTURE_FILES.items() for f in files
+    }
+
+    class SharedFixtureScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return together.get(scope, scope)
+
+    return SharedFixtureScheduling(config, log)

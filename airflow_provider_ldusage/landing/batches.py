@@ -112,14 +112,15 @@ def write_manifest(
         raise
 
 
-def manifest_objects(location: str) -> list[str]:
+def manifest_objects(location: str, conn_id: str | None = None) -> list[str]:
     """The object paths a manifest lists (for loaders).
 
+    :param conn_id: the storage connection when ``location`` names none.
     :raises ValueError: when ``location`` holds no fan-out manifest.
     """
     from airflow_provider_ldusage.landing.storage import storage_path
 
-    data = read_manifest(storage_path(location))
+    data = read_manifest(storage_path(location, conn_id))
     if data is None:
         raise ValueError(f"no fan-out manifest ({LAYOUT}) at {location}")
     return [entry["path"] for entry in data["objects"] if isinstance(entry, dict) and entry.get("path")]

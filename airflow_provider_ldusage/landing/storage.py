@@ -287,8 +287,12 @@ def land(
     return Landed(uri_of(target), uri_of(dataset), size)
 
 
-def storage_path(output_path: object) -> ObjectStoragePath:
-    """``output_path`` as an ``ObjectStoragePath``; plain paths become absolute ``file://`` paths."""
+def storage_path(output_path: object, conn_id: str | None = None) -> ObjectStoragePath:
+    """``output_path`` as an ``ObjectStoragePath``; plain paths become absolute ``file://`` paths.
+
+    :param conn_id: the storage connection for a remote URI that names none (``s3://bucket/key``, as the
+        operators' summaries write it); a URI's own (``s3://conn@bucket/key``) wins.
+    """
     from airflow_provider_ldusage.compat import ObjectStoragePath
 
     if isinstance(output_path, ObjectStoragePath):
@@ -304,6 +308,8 @@ def storage_path(output_path: object) -> ObjectStoragePath:
         # Not Path.as_uri(): it percent-encodes, and ObjectStoragePath would keep "%3D" for the "=" of
         # a Hive folder (or "%20" for a space) as part of the file name.
         text = "file://" + Path(text).expanduser().absolute().as_posix()
+    elif conn_id and not text.startswith("file://") and "@" not in text.split("://", 1)[1].split("/", 1)[0]:
+        return ObjectStoragePath(text, conn_id=conn_id)
     return ObjectStoragePath(text)
 
 

@@ -54,9 +54,13 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
     :param allow_unverified: load objects that have no integrity record (landed by 0.3.0 or earlier, or
         copied without their ``.<name>.<sha256>.integrity.json``), each with a warning; default ``False``
         refuses them before the database is touched, since nothing would show that they are complete.
+    :param storage_conn_id: the object storage connection the objects are read through (templated), for
+        locations that name none — the summaries' paths never do (``s3://bucket/key``); default: the
+        storage's own default (``aws_default`` for ``s3://``). A location's own (``s3://conn@bucket/key``)
+        wins.
     """
 
-    template_fields: Sequence[str] = ("sql_conn_id", "source", "table", "list_table")
+    template_fields: Sequence[str] = ("sql_conn_id", "source", "table", "list_table", "storage_conn_id")
     ui_color = "#405BFF"
 
     def __init__(
@@ -70,6 +74,7 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
         fast_path: bool = True,
         batch_size: int = 5000,
         allow_unverified: bool = False,
+        storage_conn_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -85,6 +90,13 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
         for name, flag in flags:
             if not isinstance(flag, bool):
                 raise LaunchDarklyUsageValidationError(name, flag, "True or False")
+        if storage_conn_id is not None and (
+            not isinstance(storage_conn_id, str) or not storage_conn_id.strip()
+        ):
+            raise LaunchDarklyUsageValidationError(
+                "storage_conn_id", storage_conn_id, "a connection id or None"
+            )
+        self.storage_conn_id = storage_conn_id
         self.sql_conn_id = sql_conn_id
         self.source = source
         self.table = table
@@ -116,7 +128,9 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
         )
 
         self._check_tables()
-        objects = landed_objects(self.source)  # every name checked before the database is touched
+        objects = landed_objects(
+            self.source, self.storage_conn_id or None
+        )  # every name checked before the database is touched
         unverified = self._check_integrity(objects)  # every size too, and the unverified refused
         if not objects:
             self.log.info("Nothing to load: source holds no landed object")
@@ -222,18 +236,21 @@ class LaunchDarklyUsageToSqlOperator(BaseOperator):
         return unverified
 
 
-def landed_objects(source: Any) -> list[Any]:
+def landed_objects(source: Any, storage_conn_id: str | None = None) -> list[Any]:
     """The :class:`~airflow_provider_ldusage.landing.reading.LandedObject` of every location in ``source``.
+
+    :param storage_conn_id: the storage connection for locations that name none.
 
     :raises LaunchDarklyUsageValidationError: naming ``source`` for a location that is not a landed usage
         object, or a series object without a window.
     """
     from airflow_provider_ldusage.landing.reading import read_landed
+    from airflow_provider_ldusage.landing.storage import storage_path
 
     objects = []
-    for location in object_locations(source):
+    for location in object_locations(source, storage_conn_id):
         try:
-            obj = read_landed(location)
+            obj = read_landed(storage_path(location, storage_conn_id))
         except ValueError as error:
             raise LaunchDarklyUsageValidationError("source", location, str(error)) from error
         if obj.layout == "series" and (obj.window_start is None or obj.window_end is None):
@@ -246,8 +263,11 @@ def landed_objects(source: Any) -> list[Any]:
     return objects
 
 
-def object_locations(source: Any) -> list[str]:
+def object_locations(source: Any, storage_conn_id: str | None = None) -> list[str]:
     """The object paths/URIs in ``source`` (module docstring), earlier windows first, each once.
+
+    :param storage_conn_id: the storage connection a fan-out's manifest is read through, when its
+        location names none.
 
     :raises LaunchDarklyUsageValidationError: for anything that is neither a summary nor a location.
     """
@@ -270,7 +290,7 @@ def object_locations(source: Any) -> list[str]:
                 from airflow_provider_ldusage.landing.batches import manifest_objects
 
                 try:
-                    found.extend(manifest_objects(item["manifest"]))
+                    found.extend(manifest_objects(item["manifest"], storage_conn_id))
                 except ValueError as error:
                     raise LaunchDarklyUsageValidationError("source", item["manifest"], str(error)) from error
                 return

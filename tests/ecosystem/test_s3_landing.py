@@ -211,3 +211,33 @@ def test_objects_on_s3_read_back_through_object_storage(s3: S3) -> None:
         assert len(got) == len(rows) and sorted(map(json.dumps, got)) == sorted(
             map(json.dumps, rows.iter_dicts())
         )
+
+
+def test_sql_load_reads_s3_objects_through_the_named_storage_connection(
+    run_dag: DagRunner, launchdarkly_emulator: Any, s3: S3, tmp_path: Path, monkeypatch: Any
+) -> None:
+    # The summaries name no connection (s3://bucket/key); the load is given the one the landing wrote with.
+    import sqlite3
+
+    warehouse = tmp_path / "warehouse.db"
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_LDUSAGE_S3_WAREHOUSE", json.dumps({"conn_type": "sqlite", "host": str(warehouse)})
+    )
+    source = (
+        s3_dag(s3, "loaded")
+        + f"""
+    from airflow_provider_ldusage.transfers.usage_to_sql import LaunchDarklyUsageToSqlOperator
+    load = LaunchDarklyUsageToSqlOperator(
+        task_id="load", sql_conn_id="ldusage_s3_warehouse", source=dag.get_task("usage").output,
+        storage_conn_id="{s3.conn_id}",
+    )
+"""
+    )
+    dag_run = run_dag(source, logical_date=LOGICAL)
+    assert state_of(dag_run) == "success"
+    summary, loaded = xcom(dag_run, "usage"), xcom(dag_run, "load")
+    assert summary["path"].startswith(f"s3://{s3.bucket}/loaded/")
+    assert [o["path"] for o in loaded["loaded"]] == [summary["path"]]
+    with sqlite3.connect(warehouse) as db:
+        (count,) = db.execute("SELECT COUNT(*) FROM launchdarkly_usage").fetchone()
+    assert count == summary["rows"] == loaded["rows_inserted"] > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
@@ -138,3 +139,16 @@ def test_monthly_report_has_a_burn_down_per_metric(
     assert len(limit_lines) == 2  # the two metrics with a limit
     assert svg in (reports / "ldusage_2026-09.html").read_text()
     assert "](ldusage_2026-09_budget.svg)" in (reports / "ldusage_2026-09.md").read_text()
+    # Who drove the growth, for each metric with a limit: in the JSON, the Markdown and the HTML alike.
+    assert burn["contexts"]["drivers"] is None
+    contributors = burn["mau"]["drivers"]["contributors"]
+    assert contributors, "total MAU grew against August: someone drove it"
+    markdown, page = (
+        (reports / "ldusage_2026-09.md").read_text(),
+        (reports / "ldusage_2026-09.html").read_text(),
+    )
+    assert "## Who drove the growth" in markdown and "<h2>Who drove the growth</h2>" in page
+    for c in contributors:
+        line = f"{c['growth']:+,.0f} ({c['share']:.0%} of the increase): {c['label']}"
+        assert f"- {line}" in markdown
+        assert f"<li>{html.escape(line)}</li>" in page
