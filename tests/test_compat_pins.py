@@ -21,16 +21,13 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from tests.project_scripts import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _compat_run() -> Any:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import compat_run
-    finally:
-        sys.path.pop(0)
-    return compat_run
+    return load_script("scripts/compat_run.py")
 
 
 def _first_excluded(requirement: str) -> Version:

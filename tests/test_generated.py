@@ -6,7 +6,6 @@ so a formatter upgrade cannot fail this and a stale file always does. Nothing he
 from __future__ import annotations
 
 import ast
-import importlib.util
 import inspect
 import typing
 from pathlib import Path
@@ -16,17 +15,14 @@ import pytest
 from airflow_provider_ldusage.catalogue import ENDPOINTS, Endpoint
 from airflow_provider_ldusage.hooks import _generated
 from airflow_provider_ldusage.hooks.usage import LaunchDarklyUsageHook
+from tests.project_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 P = inspect.Parameter
 
 
 def _generator() -> typing.Any:
-    spec = importlib.util.spec_from_file_location("ldusage_generate", ROOT / "tools" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("tools/generate.py")
 
 
 class _CleanDocstrings(ast.NodeTransformer):

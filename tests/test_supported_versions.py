@@ -6,22 +6,18 @@ from __future__ import annotations
 
 import itertools
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import tomllib
 
+from tests.project_scripts import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _compat_run() -> Any:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import compat_run
-    finally:
-        sys.path.pop(0)
-    return compat_run
+    return load_script("scripts/compat_run.py")
 
 
 def _bound() -> str:

@@ -9,9 +9,7 @@ and then it must still be there (an entry the client has caught up with fails).
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import typing
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_ldusage.catalogue import BY_METHOD, ENDPOINTS, Endpoint
+from tests.project_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_PATH = (ROOT / ".." / "shared" / "launchdarkly" / "usage-client-v25.json").resolve()
@@ -26,12 +25,7 @@ CLIENT_OPERATIONS = 28
 
 
 def _drift() -> Any:
-    spec = importlib.util.spec_from_file_location("ldusage_drift", ROOT / "tools" / "drift.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
+    return load_script("tools/drift.py")
 
 
 DRIFT = _drift()
