@@ -5,8 +5,9 @@ to multiples of ``W``, epoch time). ``P`` worker processes (1, 8, 32), each with
 workers have, make ``M`` requests between them on that route: once with every process pacing alone (the
 default), once with the budget shared through a real ``redis-server`` on loopback
 (``shared_budget_redis_conn_id``). Reported per row: calls that failed (target 0 everywhere), 429s as a
-share of the requests sent (target <= 2 % with the shared budget; reported without), and the wall time over
-the rate-limit minimum (target <= 1.10x).
+share of the requests sent (target <= 2 % with the shared budget; reported without), the wall time over
+the rate-limit minimum (target <= 1.10x), and for the shared rows the Redis round trips per request (the
+scripts Redis ran: a lease lets a process send several requests on one).
 
 Rate-limit minimum (the baseline, measured in the same run with the same processes): with
 ``k = ceil(M / B) - 1`` windows to wait out, the last ``r = M - k * B`` requests cannot start before the
@@ -52,6 +53,7 @@ class Row:
     too_many: int
     failed: int
     examples: list[str]
+    redis_calls: int  # scripts Redis ran during the row (0 without the shared budget)
 
     @property
     def share_429(self) -> float:
@@ -109,16 +111,25 @@ def _next_start() -> float:
     return (math.floor(now / WINDOW) + 1) * WINDOW + START_OFFSET
 
 
+def _script_calls(client: object) -> int:
+    stats = client.info("commandstats")  # type: ignore[attr-defined]
+    return sum(int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in ("evalsha", "eval"))
+
+
 def _row(workers: _Workers, emu: object, shared: bool, redis_url: str) -> Row:
     import redis
 
-    redis.Redis.from_url(redis_url).flushall()  # every row starts with nothing known of the budget
+    client = redis.Redis.from_url(redis_url)
+    client.flushall()  # every row starts with nothing known of the budget
     emu.clear_requests()  # type: ignore[attr-defined]
     free_start = _next_start()
     free = workers.run("free", REQUESTS - (math.ceil(REQUESTS / BUDGET) - 1) * BUDGET, free_start)
     t_last = max(float(r["ended"]) for r in free) - free_start  # type: ignore[arg-type]
     start = _next_start()
+    scripts_before = _script_calls(client)
     results = workers.run("shared" if shared else "alone", REQUESTS, start)
+    redis_calls = _script_calls(client) - scripts_before
+    client.close()
     wall = max(float(r["ended"]) for r in results) - start  # type: ignore[arg-type]
     phi = start - math.floor(start / WINDOW) * WINDOW
     k = math.ceil(REQUESTS / BUDGET) - 1
@@ -135,6 +146,7 @@ def _row(workers: _Workers, emu: object, shared: bool, redis_url: str) -> Row:
         too_many=statuses.count(429),
         failed=len(failures),
         examples=failures[:2],
+        redis_calls=redis_calls,
     )
 
 
@@ -181,7 +193,7 @@ def _result(rows: list[Row]) -> BenchResult:
     figures = []
     for row in rows:
         how = "shared budget in Redis" if row.shared else "each pacing alone"
-        name = f"{row.workers} worker process{'es' if row.workers > 1 else ''}, {how}"
+        name = f"4b. {row.workers} worker process{'es' if row.workers > 1 else ''}, {how}"
         ratio = row.wall / row.t_min
         figures.append(
             Figure(
@@ -205,20 +217,23 @@ def _result(rows: list[Row]) -> BenchResult:
             )
         )
     table = [
-        "| worker processes | budget | wall / rate-limit minimum | requests sent | 429s | failed calls |",
-        "|---|---|---|---|---|---|",
+        "| worker processes | budget | wall / rate-limit minimum | requests sent | 429s | failed calls "
+        "| Redis round trips per request |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         table.append(
             f"| {row.workers} | {'shared (Redis)' if row.shared else 'each alone'} | "
             f"{row.wall / row.t_min:.2f}x ({row.wall:.2f} s / {row.t_min:.2f} s) | {row.sent} | "
-            f"{row.too_many} ({row.share_429:.1%}) | {row.failed} |"
+            f"{row.too_many} ({row.share_429:.1%}) | {row.failed} | "
+            f"{f'{row.redis_calls / row.sent:.2f}' if row.shared and row.sent else '—'} |"
         )
     notes = [
         f"M={REQUESTS} one-day get_mau_total_usage calls on one route, route budget B={BUDGET} per "
         f"W={WINDOW:g} s window (LaunchDarkly's 10-second windows scaled down tenfold), split evenly over "
         "the worker processes, each with hooks of its own; the shared rows use a real redis-server on "
-        "loopback.",
+        "loopback. Redis round trips: the Lua scripts Redis ran during the row (reservations, leases and "
+        "news written back) per request sent.",
         "\n".join(table),
     ]
     for row in rows:

@@ -5,7 +5,12 @@ the state kept here is what the server last said, so every worker waits for the 
 from the same count. Each budget (access token, route, account) is one Redis hash under a key made from a
 hash of the base URL and the token (never the token itself), updated by two Lua scripts run atomically by
 the server: ``observe`` merges a response's headers, ``acquire`` reserves one request of every budget a
-request spends, or says how long until the latest spent one resets. The rules are those of
+request spends, or says how long until the latest spent one resets. It may reserve a few more for this
+process's next requests (a lease, sent without asking Redis, good until the guard before the reset): up to
+a fifth of the limit when no other process used the token in the last 10 s, else only what the pace so far
+in the window would leave unused before it closes — so a lease that lapses unused takes from the others
+nothing they would have sent (or, from a newcomer, at most a fifth of one window) — and never more than is
+left: the count in Redis never goes below zero. The rules are those of
 :class:`~airflow_provider_ldusage.core.ratelimit.RateLimitBudget`, which also keeps a local copy of every
 answer: when Redis cannot be reached the hook goes on pacing this process alone, logs one warning, and
 tries Redis again after :data:`RECONNECT_AFTER` seconds.
@@ -21,7 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
+import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -45,6 +52,10 @@ RECONNECT_AFTER = 30.0
 REDIS_TIMEOUT = 1.0
 #: Keys outlive their last update by this long, then vanish (a budget unused for an hour is unknown).
 KEY_TTL_MS = 3_600_000
+#: The largest part of a budget's limit one lease may hold (what is lost if its process stops at once).
+LEASE_SHARE = 0.2
+#: The part of a window that must have passed before its pace so far is trusted to size a lease.
+LEASE_AFTER = 0.1
 
 # Fields: reset (epoch ms), remaining, limit (-1 unknown), prov (1: rolled over by a client, not yet
 # confirmed by a response), sreset (the last reset a response reported), win (window length learnt, ms).
@@ -92,19 +103,31 @@ end
 return 0
 """
 
-# Returns {0} when the request may go (one request reserved in every known budget), else {wait_ms, index
-# of the budget key whose reset is latest, or 0 while another request learns a new route's budget}.
-# KEYS: the three budgets, the route's "seen" key, its "probe" key. ARGV: now (ms), the window to assume
-# when none is learnt (ms), the shortest and longest window believed (ms), the guard before a reset (a
-# fraction of the window, and at least this process's own guard in ms: twice its round trip), how long a
-# probe holds (ms), the wait meanwhile (ms). A wait's answer also
-# carries the window length (ms), for the spread after the reset.
+# Returns {-1, reserved, lease end} when the request may go: ``reserved`` requests (this one and a lease for
+# the next ones, at least 1) reserved in every known budget, usable until the lease end (epoch ms: the
+# earliest of their resets less the guard; 0 when no budget is known and nothing was reserved). Else
+# {wait_ms, index of the budget key whose reset is latest, or 0 while another request learns a new route's
+# budget, the window length (ms), for the spread after the reset}.
+# KEYS: the three budgets, the route's "seen" key, its "probe" key, the token's callers (a sorted set:
+# caller -> its last acquire, ms). ARGV: now (ms), the window to assume when none is learnt (ms), the
+# shortest and longest window believed (ms), the guard before a reset (a fraction of the window, and at
+# least this process's own guard in ms: twice its round trip), how long a probe holds (ms), the wait
+# meanwhile (ms), the largest part of a limit one lease may hold, the part of a window that must have
+# passed before its pace sizes a lease, this caller's id.
+# A lease is what no other caller would have sent: when this caller is the only one of the last window, a
+# part of what is left; otherwise what the pace so far would leave unused before the window closes
+# (requests reserved so far, limit - remaining, over the time since the window opened, projected to its
+# close). A budget of unknown limit leases nothing, nor, among several callers, a window too young to show
+# a pace.
 _ACQUIRE = """
 local now = tonumber(ARGV[1])
 local fallback = tonumber(ARGV[2])
 local shortest, longest = tonumber(ARGV[3]), tonumber(ARGV[4])
 local fraction = tonumber(ARGV[5])
 local least_guard = tonumber(ARGV[6])
+local lease_share, lease_after = tonumber(ARGV[9]), tonumber(ARGV[10])
+redis.call('ZADD', KEYS[6], now, ARGV[11])
+local others = redis.call('ZCOUNT', KEYS[6], now - longest, '+inf') > 1
 if redis.call('EXISTS', KEYS[4]) == 0 then
   if not redis.call('SET', KEYS[5], 1, 'NX', 'PX', tonumber(ARGV[7])) then
     return {tonumber(ARGV[8]), 0, fallback}
@@ -112,17 +135,18 @@ if redis.call('EXISTS', KEYS[4]) == 0 then
 end
 local present = {}
 local spent_at, spent_key, spent_win = -1, 0, fallback
+local extra, lease_end = -1, 0
 for i = 1, 3 do
   local key = KEYS[i]
   local cur = redis.call('HMGET', key, 'reset', 'remaining', 'limit', 'win', 'lower')
   local reset = tonumber(cur[1])
   if reset ~= nil then
     local remaining = tonumber(cur[2])
+    local limit = tonumber(cur[3])
     local keep = true
     local win = tonumber(cur[4]) or tonumber(cur[5]) or fallback
     win = math.min(math.max(win, shortest), longest)
     if now >= reset then
-      local limit = tonumber(cur[3])
       if limit == nil or limit < 0 then
         redis.call('DEL', key)
         keep = false
@@ -138,16 +162,33 @@ for i = 1, 3 do
       if (remaining <= 0 or now >= reset - guard) and reset > spent_at then
         spent_at, spent_key, spent_win = reset, i, win
       end
+      local usable_until = reset - guard
+      if lease_end == 0 or usable_until < lease_end then lease_end = usable_until end
+      local spare = 0
+      local elapsed = now - (reset - win)
+      if limit ~= nil and limit > 0 then
+        local most = math.min(remaining - 1, math.floor(limit * lease_share))
+        if not others then
+          spare = most
+        elseif elapsed >= win * lease_after then
+          local pace = math.max(limit - remaining, 0) / elapsed
+          spare = math.min(math.floor(remaining - 1 - pace * (usable_until - now)), most)
+        end
+      end
+      if extra < 0 or spare < extra then extra = spare end
     end
   end
 end
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - longest)
+redis.call('PEXPIRE', KEYS[6], 2 * longest)
 if spent_key > 0 then
   return {spent_at - now, spent_key, spent_win}
 end
+local reserved = 1 + math.max(extra, 0)
 for _, key in ipairs(present) do
-  redis.call('HINCRBY', key, 'remaining', -1)
+  redis.call('HINCRBY', key, 'remaining', -reserved)
 end
-return {0}
+return {-1, reserved, lease_end}
 """
 
 
@@ -220,6 +261,9 @@ class SharedRateBudget:
         self._down_since: float | None = None
         self._window: float | None = None
         self._told: dict[str, int] = {}  # budget -> the last reset written to Redis; routes announced
+        # route -> (requests reserved in Redis for this process and not sent yet, usable until epoch ms)
+        self._leases: dict[str, tuple[int, int]] = {}
+        self._id = secrets.token_hex(8)
 
     @property
     def window(self) -> float:
@@ -232,6 +276,9 @@ class SharedRateBudget:
         return self._down_since is None
 
     def spread(self, rng: random.Random) -> float:
+        if not self._window and not self.local.known:
+            # Nothing known of any window: the wait is for another request's first answer, not a reset.
+            return rng.uniform(0, PROBE_WAIT)
         return rng.uniform(0.1, 1.0) * RESET_JITTER * self.window
 
     def observe(
@@ -240,6 +287,11 @@ class SharedRateBudget:
         """Record a response's budgets locally and in Redis."""
         self.local.observe(route, headers, now, latency=latency)
         found = observations(route, headers, now, self.local.max_wait)
+        if any(item.remaining <= 0 for item in found):
+            # LaunchDarkly counts a budget spent (another client, a window misjudged): what this process
+            # holds was reserved from a count that was wrong, so it asks Redis again.
+            with self._lock:
+                self._leases.clear()
         # Within a window the reservations keep the shared count: only news is written (a first answer on
         # a route, a window's first answer, a spent budget), one round trip fewer per request.
         news = route not in self._told or any(
@@ -261,25 +313,43 @@ class SharedRateBudget:
 
     def wait_before(self, route: str, now: float) -> tuple[float, str] | None:
         """Seconds to wait before sending on ``route`` (and why), or ``None`` with one request reserved."""
+        now_ms = int(now * 1000)
+        with self._lock:
+            lease = self._leases.pop(route, None)
+            if lease is not None and lease[0] > 0 and now_ms < lease[1]:
+                if lease[0] > 1:
+                    self._leases[route] = (lease[0] - 1, lease[1])
+                return None  # reserved in Redis already, by the call that took the lease
         scripts = self._scripts_or_none()
         if scripts is None:
             return self.local.wait_before(route, now)
         scopes = scopes_for(route)
         keys = [self._prefix + s for s in scopes] + [self._prefix + f"{k}:{route}" for k in ("seen", "probe")]
+        keys.append(self._prefix + "callers")
         args = [
             int(now * 1000),
             int(self.local.window * 1000),
             int(MIN_WINDOW * 1000),
             int(RATE_WINDOW * 1000),
             RESET_JITTER,
-            int(self.local.guard * 1000),
+            int(2 * self.local.latency * 1000),  # the fraction applies to the window Redis knows
             int(PROBE_TTL * 1000),
             int(PROBE_WAIT * 1000),
+            LEASE_SHARE,
+            LEASE_AFTER,
+            f"{os.getpid()}:{self._id}",  # a hook copied into a forked process is another caller
         ]
         answer = self._run(scripts[1], keys, args)
         if answer is None:  # Redis failed just now
             return self.local.wait_before(route, now)
-        if len(answer) == 1:
+        if int(answer[0]) < 0:
+            leased, lease_end = int(answer[1]) - 1, int(answer[2])
+            if leased > 0:
+                with self._lock:
+                    held = self._leases.get(route)
+                    if held is not None and now_ms < held[1]:  # another thread's lease: both are held
+                        leased, lease_end = leased + held[0], min(lease_end, held[1])
+                    self._leases[route] = (leased, lease_end)
             return None
         if int(answer[1]) == 0:
             return int(answer[0]) / 1000.0, "waiting for the first answer on this route to learn its budget"
@@ -335,3 +405,6 @@ class SharedRateBudget:
             )
         self._down_since = self._clock()
         self._scripts = None
+        # Local pacing does not count leased requests, and Redis may come back empty: start afresh then.
+        self._leases.clear()
+        self._told.clear()
