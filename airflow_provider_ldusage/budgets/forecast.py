@@ -26,6 +26,7 @@ from __future__ import annotations
 import calendar
 import math
 import re
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -46,7 +47,11 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _DECAYS = tuple(round(0.30 + 0.04 * i, 2) for i in range(18))  # 0.30 .. 0.98
 _WEEKEND_FACTORS = (1.0, 0.85, 0.7, 0.55, 0.4)
 _HALF_LIFE_DAYS = 10.0  # additive rates: recent days weigh more
-_ROBUST_MIN_DAYS = 6  # additive rates: from this many days on, outlying days are damped
+_ROBUST_MIN_DAYS = 6  # additive rates: from this many days on, outlying days are down-weighted
+# Tukey's bisquare with the textbook tuning constant (95 % efficiency under normal noise) on relative
+# misses scaled by their median absolute deviation; a few reweighting rounds settle the weights.
+_BISQUARE_C = 4.685
+_ROBUST_ROUNDS = 4
 # The hindcast looks 1-4 days ahead, a forecast 10-25 days: on distinct counts the relative error over the
 # rest of the month runs about 1.5 times the short-range one (calibrated on benchmarks/budget_backtest.py).
 _HINDCAST_WEIGHT: dict[str, float] = {"distinct": 1.5, "additive": 1.0}
@@ -275,20 +280,31 @@ def _fit(
     if kind == "additive":
         # Weekday and weekend rates, recent days weighing more; one free level per day type.
         recency = [0.5 ** ((last - s.last) / _HALF_LIFE_DAYS) / (s.last - s.first + 1) for s in segments]
-        model = _additive(segments, target, recency, weekend, len(factors) > 1)
+        rhythm = len(factors) > 1
+        model = _additive(segments, target, recency, weekend, rhythm)
         if len(segments) >= _ROBUST_MIN_DAYS:
-            # A one-day burst (a batch job, a test run) is not the month's pace: days far off the fit
-            # (beyond 3 times the median relative miss) weigh less, in proportion, and the fit is redone.
-            misses = [
-                abs(s.amount - model.over(s.first, s.last)) / max(model.over(s.first, s.last), 1e-9)
-                for s in segments
-            ]
-            typical = sorted(misses)[len(misses) // 2]
-            if typical > 0:
-                damped = [
-                    w * min(1.0, 3 * typical / max(m, 1e-12)) for w, m in zip(recency, misses, strict=True)
+            # A one-day burst (a batch job, a test run) or a quiet run of days is not the month's pace: the
+            # rates are re-estimated with Tukey's bisquare weights, which drop days far off the fit entirely
+            # (a mean, even a damped one, still follows them) and leave ordinary noise its full weight. The
+            # rounds start from the median daily rates: a least-squares start that two weekend bursts have
+            # pulled up would make every ordinary weekend day look like the outlier.
+            model = _median_rates(segments, weekend, rhythm) or model
+            for _ in range(_ROBUST_ROUNDS):
+                misses = [
+                    (s.amount - model.over(s.first, s.last)) / max(model.over(s.first, s.last), 1e-9)
+                    for s in segments
                 ]
-                model = _additive(segments, target, damped, weekend, len(factors) > 1)
+                scale = 1.4826 * sorted(abs(m) for m in misses)[len(misses) // 2]
+                if scale <= 0:
+                    break
+                robust = [
+                    w * max(0.0, 1.0 - (m / (_BISQUARE_C * scale)) ** 2) ** 2
+                    for w, m in zip(recency, misses, strict=True)
+                ]
+                kept = {weekend[s.last - 1] for s, w in zip(segments, robust, strict=True) if w > 0}
+                if rhythm and len(kept) < 2:
+                    break  # every day of one type off the fit: its rate cannot be re-estimated
+                model = _additive(segments, target, robust, weekend, rhythm)
         return model, 0.0
     # Distinct: a decaying wave of first appearances plus a steady trickle. Weights ~ 1/amount make the
     # small late additions count as much as the big first days (relative, Poisson-like errors).
@@ -362,6 +378,22 @@ def _additive(
     lengths = [float(s.last - s.first + 1) for s in segments]
     (rate,), _ = _solve([lengths], target, weights)
     return _Model(0.0, rate, 1.0, 1.0, weekend)
+
+
+def _median_rates(segments: Sequence[_Segment], weekend: Sequence[bool], rhythm: bool) -> _Model | None:
+    """The median daily rate of weekdays and of weekend days (one median when ``rhythm`` is false)."""
+    days: dict[bool, list[float]] = {False: [], True: []}
+    for s in segments:
+        types = {weekend[d - 1] for d in range(s.first, s.last + 1)}
+        if len(types) == 1:  # a gap spanning both day types says nothing about either rate alone
+            days[types.pop() if rhythm else False].append(s.amount / (s.last - s.first + 1))
+    if not days[False] or (rhythm and not days[True]):
+        return None
+    rate = statistics.median(days[False])
+    if rate <= 0:
+        return None
+    factor = statistics.median(days[True]) / rate if rhythm else 1.0
+    return _Model(0.0, rate, 1.0, factor, weekend)
 
 
 def _relative_noise(model: _Model, segments: Sequence[_Segment], parameters: int) -> float:
