@@ -56,7 +56,10 @@ def behind_then_caught_up(emu: Emulator, behind: dict[str, Any], after: int) -> 
 
     def watch() -> None:
         while not stop.is_set():
-            if len(emu.requests) >= after:
+            # Switch only once the first ``after`` requests were answered: the emulator records a request
+            # before it answers, and a switch in between would answer that request as caught up.
+            seen = emu.requests[:after]
+            if len(seen) >= after and all(r.status for r in seen):
                 emu.data_export.update(CAUGHT_UP)
                 switched.append(len(emu.requests))
                 return
