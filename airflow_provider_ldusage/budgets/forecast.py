@@ -290,10 +290,8 @@ def _fit(
             # pulled up would make every ordinary weekend day look like the outlier.
             model = _median_rates(segments, weekend, rhythm) or model
             for _ in range(_ROBUST_ROUNDS):
-                misses = [
-                    (s.amount - model.over(s.first, s.last)) / max(model.over(s.first, s.last), 1e-9)
-                    for s in segments
-                ]
+                fitted = [model.over(s.first, s.last) for s in segments]
+                misses = [(s.amount - f) / max(f, 1e-9) for s, f in zip(segments, fitted, strict=True)]
                 scale = 1.4826 * sorted(abs(m) for m in misses)[len(misses) // 2]
                 if scale <= 0:
                     break
